@@ -1,0 +1,70 @@
+/** Facts about a connection, filled in as the handshake proceeds. */
+export interface ConnectionInfo {
+  /** 'TLSv1.3' or 'TLSv1.2' once negotiated. */
+  protocol?: string;
+  /** IANA cipher-suite name, e.g. 'TLS_AES_128_GCM_SHA256'. */
+  cipherSuite?: string;
+  /** Key-exchange group name, e.g. 'X25519MLKEM768'. */
+  group?: string;
+  /** Negotiated ALPN protocol. */
+  alpn?: string;
+  /** SNI: sent by the client / received by the server. */
+  serverName?: string;
+  /** Whether a HelloRetryRequest happened. */
+  helloRetry: boolean;
+  resumed: boolean;
+  /** 'not sent' | 'accepted' | 'rejected'. */
+  earlyData: string;
+  /** 'not offered' | 'accepted' | 'rejected' | 'grease'. */
+  ech: string;
+  /** 'none' or e.g. 'brotli (4012 -> 2950 bytes)'. */
+  certCompression: string;
+  /** The peer's certificate chain as sent, DER, leaf first. */
+  peerCertificates: Uint8Array[];
+  /** The peer's signature scheme name, when it authenticated. */
+  peerSignatureScheme?: string;
+  /** 'OK', 'not verified', or the error code of a failed verification. */
+  verification: string;
+}
+
+/** A handshake step, for the optional event hook. Never carries secrets. */
+export interface TlsEvent {
+  type: 'send' | 'receive' | 'state' | 'alert';
+  /** e.g. 'ClientHello', 'HelloRetryRequest', 'handshake complete'. */
+  name: string;
+  /** Milliseconds since the connection object was created. */
+  at: number;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * The sans-IO engine both sides share. Bytes in through `readTls`, driven by `process`, bytes out
+ * through `takeTls`, plaintext out through `read`. It never touches a socket or a timer.
+ */
+export interface Connection {
+  readonly isClient: boolean;
+  readonly info: ConnectionInfo;
+  readonly handshakeComplete: boolean;
+  /** The peer sent close_notify: no more application data will arrive. */
+  readonly peerClosed: boolean;
+  /** A fatal error ended the connection (an alert may still be queued in `takeTls`). */
+  readonly failed: Error | undefined;
+
+  /** Queues bytes received from the transport (copied). */
+  readTls(data: Uint8Array): void;
+  /**
+   * Processes queued bytes: decrypts records, runs the handshake, queues replies. Throws the
+   * TlsError that ended the connection; its alert is then queued for `takeTls`.
+   */
+  process(): Promise<void>;
+  /** Takes every byte queued for the transport, or null. */
+  takeTls(): Uint8Array | null;
+  /** Takes the decrypted application data received so far, or null. */
+  read(): Uint8Array | null;
+  /** Encrypts application data (after the handshake) into records for `takeTls`. */
+  write(data: Uint8Array): Promise<void>;
+  /** Sends KeyUpdate; with `requestPeer`, asks the peer to update too (RFC 8446 §4.6.3). */
+  keyUpdate(requestPeer?: boolean): Promise<void>;
+  /** Queues close_notify. Further writes fail. */
+  close(): Promise<void>;
+}
