@@ -21,6 +21,8 @@ export interface ConnectionInfo {
   certCompression: string;
   /** The peer's certificate chain as sent, DER, leaf first. */
   peerCertificates: Uint8Array[];
+  /** The subject of the peer's end-entity certificate (RFC 4514 form). */
+  peerSubject?: string;
   /** The peer's signature scheme name, when it authenticated. */
   peerSignatureScheme?: string;
   /** 'OK', 'not verified', or the error code of a failed verification. */

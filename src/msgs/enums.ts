@@ -211,3 +211,19 @@ export function versionName(version: number): string {
       return nameOf(ProtocolVersion, version);
   }
 }
+
+/** Display names for groups, as `-groups` and summaries spell them (X25519, P-256, ...). */
+const GROUP_DISPLAY: Record<number, string> = {
+  [NamedGroup.x25519]: 'X25519',
+  [NamedGroup.x448]: 'X448',
+  [NamedGroup.secp256r1]: 'P-256',
+  [NamedGroup.secp384r1]: 'P-384',
+  [NamedGroup.secp521r1]: 'P-521',
+  [NamedGroup.X25519MLKEM768]: 'X25519MLKEM768',
+  [NamedGroup.SecP256r1MLKEM768]: 'SecP256r1MLKEM768',
+  [NamedGroup.SecP384r1MLKEM1024]: 'SecP384r1MLKEM1024',
+};
+
+export function groupName(group: number): string {
+  return GROUP_DISPLAY[group] ?? nameOf(NamedGroup, group);
+}

@@ -1,0 +1,383 @@
+import type { Limits } from '../config.ts';
+import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
+import type { Tls13Suite } from '../crypto/suites.ts';
+import { TlsError, toTlsError } from '../error.ts';
+import { nextTrafficSecret, trafficKeys } from '../keyschedule/tls13.ts';
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  HandshakeType,
+  KeyUpdateRequest,
+  nameOf,
+} from '../msgs/enums.ts';
+import { encodeHandshake, HandshakeJoiner, type HandshakeMessage } from '../msgs/handshake.ts';
+import { decodeKeyUpdate, encodeKeyUpdate } from '../msgs/key-update.ts';
+import { RecordLayer } from '../record/layer.ts';
+import { concat, toHex } from '../util/bytes.ts';
+import type { Connection, ConnectionInfo, TlsEvent } from './types.ts';
+
+/** One step of a handshake: handles the message it expects and returns the next step. */
+export interface HandshakeState {
+  readonly name: string;
+  handle(msg: HandshakeMessage): Promise<HandshakeState>;
+}
+
+export const defaultLimits: Required<Limits> = {
+  maxHandshakeMessage: 64 * 1024,
+  maxBufferedPlaintext: 1024 * 1024,
+  maxEmptyRecords: 32,
+};
+
+/** What the record layer needs to know of the negotiated suite. */
+interface Keying {
+  suite: Tls13Suite;
+  readSecret?: Uint8Array;
+  writeSecret?: Uint8Array;
+}
+
+/**
+ * The machinery both sides share: records in and out, alerts, the handshake joiner and the
+ * current handshake state, application data, KeyUpdate and close_notify. The client and server
+ * classes supply the handshake states.
+ */
+export abstract class ConnectionCore implements Connection {
+  abstract readonly isClient: boolean;
+  readonly info: ConnectionInfo = {
+    helloRetry: false,
+    resumed: false,
+    earlyData: 'not sent',
+    ech: 'not offered',
+    certCompression: 'none',
+    peerCertificates: [],
+    verification: 'not verified',
+  };
+
+  protected readonly records = new RecordLayer();
+  protected readonly joiner: HandshakeJoiner;
+  protected readonly limits: Required<Limits>;
+  protected abstract state: HandshakeState;
+  /** client_random, for key-log lines. */
+  clientRandom: Uint8Array = new Uint8Array(32);
+
+  private keying: Keying | undefined;
+  private plaintext: Uint8Array[] = [];
+  private plaintextBytes = 0;
+  private emptyRun = 0;
+  private failure: TlsError | undefined;
+  private processing: Promise<void> = Promise.resolve();
+  private sentClose = false;
+  private closeReceived = false;
+  private established = false;
+  private started = false;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    readonly provider: CryptoProvider,
+    limits: Limits | undefined,
+    private readonly keyLogHook: ((line: string) => void) | undefined,
+    private readonly eventHook: ((event: TlsEvent) => void) | undefined,
+  ) {
+    this.limits = { ...defaultLimits, ...limits };
+    this.joiner = new HandshakeJoiner({ maxMessageSize: this.limits.maxHandshakeMessage });
+  }
+
+  get handshakeComplete(): boolean {
+    return this.established;
+  }
+
+  get peerClosed(): boolean {
+    return this.closeReceived;
+  }
+
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  readTls(data: Uint8Array): void {
+    this.records.receive(data);
+  }
+
+  takeTls(): Uint8Array | null {
+    return this.records.take();
+  }
+
+  read(): Uint8Array | null {
+    if (this.plaintext.length === 0) return null;
+    const out = concat(...this.plaintext);
+    this.plaintext = [];
+    this.plaintextBytes = 0;
+    return out;
+  }
+
+  /** Runs queued records through the connection. Calls are serialised. */
+  process(): Promise<void> {
+    const run = this.processing.then(() => this.processRecords());
+    this.processing = run.catch(() => {});
+    return run;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    if (!this.established) throw new TlsError('INTERNAL_ERROR', 'tls: write before handshake', { layer: 'app' });
+    if (this.sentClose) throw new TlsError('CLOSED', 'tls: write after close', { layer: 'app' });
+    if (data.length === 0) return;
+    await this.records.send(ContentType.application_data, data);
+  }
+
+  async keyUpdate(requestPeer = false): Promise<void> {
+    this.throwIfFailed();
+    if (!this.established) throw new TlsError('INTERNAL_ERROR', 'tls: key update before handshake', { layer: 'app' });
+    await this.sendKeyUpdate(requestPeer);
+  }
+
+  async close(): Promise<void> {
+    if (this.sentClose || this.failure) return;
+    this.sentClose = true;
+    // RFC 8446 §6.1: close_notify is a warning-level alert, sent under the current keys.
+    await this.records.send(
+      ContentType.alert,
+      new Uint8Array([AlertLevel.warning, AlertDescription.close_notify]),
+    );
+    this.emit('alert', 'close_notify sent');
+  }
+
+  // ---- for the handshake states ----
+
+  /** Frames a handshake message, sends it, and returns the framed bytes for the transcript. */
+  async sendHandshake(type: number, body: Uint8Array, name: string): Promise<Uint8Array> {
+    const framed = encodeHandshake(type, body);
+    this.emit('send', name, { bytes: framed.length });
+    await this.records.send(ContentType.handshake, framed);
+    return framed;
+  }
+
+  /** Sends a framed message already added to the transcript. */
+  async sendFramed(framed: Uint8Array, name: string): Promise<void> {
+    this.emit('send', name, { bytes: framed.length });
+    await this.records.send(ContentType.handshake, framed);
+  }
+
+  /** RFC 8446 Appendix D.4: the single compatibility-mode ChangeCipherSpec record. */
+  sendCompatCcs(): Promise<void> {
+    return this.records.sendPlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+  }
+
+  setSuite(suite: Tls13Suite): void {
+    this.keying = { suite };
+  }
+
+  get suite(): Tls13Suite {
+    if (!this.keying) throw new Error('tls: suite not negotiated');
+    return this.keying.suite;
+  }
+
+  get hash(): HashAlgorithm {
+    return this.suite.hash;
+  }
+
+  /** Installs the read key derived from a traffic secret. */
+  async setReadSecret(secret: Uint8Array): Promise<void> {
+    // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ... [or] the receiver MUST
+    // terminate the connection with an "unexpected_message" alert."
+    if (this.joiner.hasPartial) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: handshake message spans a key change');
+    }
+    const { key, iv } = await trafficKeys(this.provider, this.hash, secret, this.suite.keyLength);
+    this.records.setReadKey(await this.provider.aead(this.suite.aead, key), iv);
+    this.keying!.readSecret = secret;
+  }
+
+  /** Installs the write key derived from a traffic secret, after all output queued so far. */
+  async setWriteSecret(secret: Uint8Array): Promise<void> {
+    const { key, iv } = await trafficKeys(this.provider, this.hash, secret, this.suite.keyLength);
+    await this.records.setWriteKey(await this.provider.aead(this.suite.aead, key), iv);
+    this.keying!.writeSecret = secret;
+  }
+
+  /** Writes one SSLKEYLOGFILE line (NSS key log format). */
+  logKey(label: string, secret: Uint8Array): void {
+    this.keyLogHook?.(`${label} ${toHex(this.clientRandom)} ${toHex(secret)}`);
+  }
+
+  emit(type: TlsEvent['type'], name: string, detail?: Record<string, unknown>): void {
+    if (!this.eventHook) return;
+    try {
+      this.eventHook({ type, name, at: Date.now() - this.startedAt, detail });
+    } catch {
+      // A throwing observer must not break the connection.
+    }
+  }
+
+  /** Marks the handshake complete; application data may flow. */
+  markEstablished(): void {
+    this.established = true;
+    this.emit('state', 'handshake complete');
+  }
+
+  // ---- record processing ----
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Runs once, on the first `process()`: the client sends its ClientHello here. */
+  protected async start(): Promise<void> {}
+
+  private async processRecords(): Promise<void> {
+    this.throwIfFailed();
+    try {
+      if (!this.started) {
+        this.started = true;
+        await this.start();
+      }
+      while (!this.closeReceived && this.plaintextBytes < this.limits.maxBufferedPlaintext) {
+        const record = await this.records.next();
+        if (!record) break;
+        await this.handleRecord(record.type, record.content, record.protected);
+      }
+    } catch (error) {
+      await this.fail(toTlsError(error, 'record'));
+      throw this.failure;
+    }
+  }
+
+  private async handleRecord(type: number, content: Uint8Array, isProtected: boolean): Promise<void> {
+    this.countEmpty(type, content);
+    switch (type) {
+      case ContentType.change_cipher_spec:
+        return this.handleCcs(content, isProtected);
+      case ContentType.alert:
+        return this.handleAlert(content);
+      case ContentType.handshake:
+        return this.handleHandshakeRecord(content, isProtected);
+      case ContentType.application_data:
+        return this.handleApplicationData(content, isProtected);
+      default:
+        // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
+        // terminate the connection with an "unexpected_message" alert."
+        throw new TlsError('UNEXPECTED_MESSAGE', `tls: unknown record type ${type}`, { layer: 'record' });
+    }
+  }
+
+  /** Bounds runs of records that carry nothing (a cheap flood otherwise). */
+  private countEmpty(type: number, content: Uint8Array): void {
+    const empty = content.length === 0 || type === ContentType.change_cipher_spec;
+    this.emptyRun = empty ? this.emptyRun + 1 : 0;
+    if (this.emptyRun > this.limits.maxEmptyRecords) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many empty records in a row', { layer: 'record' });
+    }
+  }
+
+  private handleCcs(content: Uint8Array, isProtected: boolean): void {
+    // RFC 8446 §5: a ChangeCipherSpec record with the single byte 0x01, received in the clear
+    // during the handshake, is dropped; any other is an unexpected_message.
+    if (isProtected || this.established || content.length !== 1 || content[0] !== 1) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: unexpected ChangeCipherSpec', { layer: 'record' });
+    }
+  }
+
+  private handleAlert(content: Uint8Array): void {
+    // RFC 8446 §6: struct { AlertLevel level; AlertDescription description; } Alert;
+    if (content.length !== 2) {
+      throw new TlsError('DECODE_ERROR', 'tls: malformed alert', { layer: 'record' });
+    }
+    const description = content[1];
+    this.emit('alert', 'alert received', { description });
+    if (description === AlertDescription.close_notify) {
+      this.closeReceived = true;
+      return;
+    }
+    // RFC 8446 §6.1: user_canceled is followed by close_notify; ignore it.
+    if (description === AlertDescription.user_canceled) return;
+    // RFC 8446 §6.2: every other alert is fatal, whatever its level says.
+    throw new TlsError('PEER_ALERT', `tls: peer sent alert ${alertLabel(description)}`, {
+      layer: 'peer',
+      peerAlert: description,
+    });
+  }
+
+  private async handleHandshakeRecord(content: Uint8Array, isProtected: boolean): Promise<void> {
+    // RFC 8446 §5.1: "Implementations MUST NOT send zero-length fragments of Handshake types".
+    if (content.length === 0) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: empty handshake record', { layer: 'record' });
+    }
+    // Once keys are in place, every handshake record must be protected (RFC 8446 §5).
+    if (this.records.hasReadKey && !isProtected) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: plaintext handshake after keys', { layer: 'record' });
+    }
+    this.joiner.push(content);
+    for (let msg = this.joiner.next(); msg; msg = this.joiner.next()) {
+      this.emit('receive', handshakeLabel(msg.type), { bytes: msg.raw.length });
+      if (this.established) await this.handlePostHandshake(msg);
+      else this.state = await this.state.handle(msg);
+    }
+  }
+
+  private handleApplicationData(content: Uint8Array, isProtected: boolean): void {
+    // Application data is only valid protected under application keys (RFC 8446 §2).
+    if (!isProtected || !this.established) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: application data before handshake', { layer: 'record' });
+    }
+    if (content.length === 0) return;
+    this.plaintext.push(content);
+    this.plaintextBytes += content.length;
+  }
+
+  /** Post-handshake messages: KeyUpdate on both sides; the rest is the state's business. */
+  private async handlePostHandshake(msg: HandshakeMessage): Promise<void> {
+    if (msg.type === HandshakeType.key_update) return this.receiveKeyUpdate(msg.body);
+    this.state = await this.state.handle(msg);
+  }
+
+  /** RFC 8446 §4.6.3. */
+  private async receiveKeyUpdate(body: Uint8Array): Promise<void> {
+    const { requestUpdate } = decodeKeyUpdate(body);
+    const k = this.keying!;
+    const next = await nextTrafficSecret(this.provider, this.hash, k.readSecret!);
+    await this.setReadSecret(next);
+    // "If the request_update field is set to "update_requested", then the receiver MUST send
+    // a KeyUpdate of its own with request_update set to "update_not_requested" prior to
+    // sending its next Application Data record."
+    if (requestUpdate === KeyUpdateRequest.update_requested && !this.sentClose) await this.sendKeyUpdate(false);
+  }
+
+  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    const k = this.keying!;
+    await this.sendHandshake(HandshakeType.key_update, encodeKeyUpdate({
+        requestUpdate: requestPeer
+          ? KeyUpdateRequest.update_requested
+          : KeyUpdateRequest.update_not_requested,
+      }), 'KeyUpdate');
+    const next = await nextTrafficSecret(this.provider, this.hash, k.writeSecret!);
+    await this.setWriteSecret(next);
+  }
+
+  /** Ends the connection: queue the alert this error sends, and remember the error. */
+  private async fail(error: TlsError): Promise<void> {
+    if (this.failure) return;
+    this.failure = error;
+    this.emit('alert', 'fatal', { code: error.code });
+    if (!error.sendsAlert || this.sentClose) return;
+    this.sentClose = true;
+    try {
+      await this.records.send(ContentType.alert, new Uint8Array([AlertLevel.fatal, error.alert]));
+    } catch {
+      // The alert is best effort; the error that ended the connection is what matters.
+    }
+  }
+
+  /** Lets a subclass end the connection from outside record processing. */
+  protected async abort(error: unknown): Promise<never> {
+    await this.fail(toTlsError(error, 'handshake'));
+    throw this.failure;
+  }
+}
+
+function alertLabel(description: number): string {
+  return nameOf(AlertDescription, description, 2);
+}
+
+function handshakeLabel(type: number): string {
+  return nameOf(HandshakeType, type, 2);
+}

@@ -1,0 +1,43 @@
+import type { ServerConfig } from '../config.ts';
+import { defaultProvider } from '../crypto/index.ts';
+import { TlsError } from '../error.ts';
+import type { ServerContext } from '../handshake/server/context.ts';
+import { ExpectClientHello } from '../handshake/server/tls13.ts';
+import { ConnectionCore, type HandshakeState } from './core.ts';
+
+/**
+ * A TLS server connection (sans-IO): feed the client's bytes with `readTls`, call `process()`,
+ * and send what `takeTls()` returns, until `handshakeComplete`.
+ */
+export class ServerConnection extends ConnectionCore {
+  readonly isClient = false;
+  protected state: HandshakeState;
+
+  constructor(config: ServerConfig) {
+    const provider = config.provider ?? defaultProvider();
+    super(provider, config.limits, config.keyLog, config.onEvent);
+    if (config.certificates.length === 0) {
+      throw new TlsError('CONFIG', 'tls: a server needs at least one certificate', { layer: 'config' });
+    }
+    if (config.minVersion === 'TLSv1.2' && config.maxVersion === 'TLSv1.2') {
+      throw new TlsError('CONFIG', 'tls: TLS 1.2 is not implemented yet', { layer: 'config' });
+    }
+    const groups = (config.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
+    const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
+      provider.cipherSuites.includes(s),
+    );
+    if (groups.length === 0) throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
+    if (cipherSuites.length === 0) throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
+    const ctx: ServerContext = {
+      conn: this,
+      provider,
+      groups,
+      cipherSuites,
+      alpnProtocols: config.alpnProtocols ?? [],
+      certificates: config.certificates,
+      requireCookie: config.requireCookie ?? false,
+      group: (g) => provider.keyExchange(g)!,
+    };
+    this.state = new ExpectClientHello(ctx);
+  }
+}

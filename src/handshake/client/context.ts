@@ -1,0 +1,22 @@
+import type { ConnectionCore } from '../../conn/core.ts';
+import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
+import type { ServerCertVerifier } from '../../verify/types.ts';
+
+/** The client's negotiated-before-hello settings, resolved from its config. */
+export interface ClientContext {
+  conn: ConnectionCore;
+  provider: CryptoProvider;
+  /** The name sent in SNI (omitted when it is an IP address). */
+  serverName: string;
+  /** The name (or IP address) the server certificate is verified against. */
+  verifyName: string;
+  groups: readonly number[];
+  cipherSuites: readonly number[];
+  signatureSchemes: readonly number[];
+  alpnProtocols: readonly string[];
+  keyShares: number;
+  middleboxCompat: boolean;
+  verifier: ServerCertVerifier;
+  /** The provider's implementation of a group this client offers. */
+  group(group: number): KeyExchangeGroup;
+}

@@ -1,0 +1,462 @@
+import type { HandshakeState } from '../../conn/core.ts';
+import type { KeyShare } from '../../crypto/provider.ts';
+import { tls13Suite } from '../../crypto/suites.ts';
+import { TlsError } from '../../error.ts';
+import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keyschedule/tls13.ts';
+import { Transcript } from '../../keyschedule/transcript.ts';
+import { decodeCertificate, encodeCertificate } from '../../msgs/certificate.ts';
+import { decodeCertificateRequest } from '../../msgs/certificate-request.ts';
+import { decodeCertificateVerify } from '../../msgs/certificate-verify.ts';
+import { type ClientHello, encodeClientHello } from '../../msgs/client-hello.ts';
+import { decodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
+import {
+  ExtensionType,
+  HandshakeType,
+  groupName,
+  nameOf,
+  ProtocolVersion,
+  SignatureScheme,
+} from '../../msgs/enums.ts';
+import { decodeAlpnSelected, encodeAlpn } from '../../msgs/extensions/alpn.ts';
+import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
+import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
+import {
+  decodeKeyShareHelloRetryRequest,
+  decodeKeyShareServerHello,
+  encodeKeyShareClientHello,
+} from '../../msgs/extensions/key-share.ts';
+import { encodeServerName } from '../../msgs/extensions/server-name.ts';
+import { encodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
+import { encodeSupportedGroups } from '../../msgs/extensions/supported-groups.ts';
+import {
+  decodeSupportedVersionsServer,
+  encodeSupportedVersionsClient,
+} from '../../msgs/extensions/supported-versions.ts';
+import { checkAllowed, checkOffered } from '../../msgs/extensions/allowed.ts';
+import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
+import type { HandshakeMessage } from '../../msgs/handshake.ts';
+import {
+  decodeServerHello,
+  isHelloRetryRequest,
+  type ServerHello,
+} from '../../msgs/server-hello.ts';
+import { isIpAddress } from '../../verify/names.ts';
+import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
+import { verifyCertificateVerify } from '../certificate-verify.ts';
+import type { ClientContext } from './context.ts';
+
+/**
+ * The TLS 1.3 client handshake (RFC 8446 §2, §4), one state per expected message:
+ *
+ *   ClientHello ──> ExpectServerHello ──(HRR)──> ExpectServerHello
+ *                        │
+ *                        v
+ *   ExpectEncryptedExtensions ─> ExpectCertificateOrRequest ─> ExpectCertificate
+ *        ─> ExpectCertificateVerify ─> ExpectFinished ─> Established
+ */
+
+/** What the client remembers between states. */
+interface Flight {
+  ctx: ClientContext;
+  transcript: Transcript;
+  hello: ClientHello;
+  shares: KeyShare[];
+  /** Whether a HelloRetryRequest was received. */
+  retried: boolean;
+  /** Whether the compatibility-mode CCS has gone out. */
+  sentCcs: boolean;
+  /** The suite a HelloRetryRequest selected (RFC 8446 §4.1.4). */
+  retrySuite?: number;
+}
+
+/** Signature schemes the client offers: TLS 1.3 schemes, then PKCS#1 for certificates only. */
+export function clientSignatureSchemes(supported: readonly number[]): number[] {
+  const preferred = [
+    SignatureScheme.ecdsa_secp256r1_sha256,
+    SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.ed25519,
+    SignatureScheme.rsa_pss_rsae_sha256,
+    SignatureScheme.rsa_pss_rsae_sha384,
+    SignatureScheme.rsa_pss_rsae_sha512,
+    SignatureScheme.rsa_pss_pss_sha256,
+    SignatureScheme.rsa_pss_pss_sha384,
+    SignatureScheme.rsa_pss_pss_sha512,
+    SignatureScheme.rsa_pkcs1_sha256,
+    SignatureScheme.rsa_pkcs1_sha384,
+    SignatureScheme.rsa_pkcs1_sha512,
+  ];
+  return preferred.filter((s) => supported.includes(s));
+}
+
+/** Builds and sends the first ClientHello; returns the state that waits for ServerHello. */
+export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
+  const { provider } = ctx;
+  const random = provider.random(32);
+  ctx.conn.clientRandom = random;
+  const shareGroups = ctx.groups.slice(0, Math.max(1, ctx.keyShares));
+  const shares = await Promise.all(shareGroups.map((g) => ctx.group(g).generate()));
+  const hello: ClientHello = {
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random,
+    // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility.
+    legacySessionId: ctx.middleboxCompat ? provider.random(32) : new Uint8Array(0),
+    cipherSuites: [...ctx.cipherSuites],
+    legacyCompressionMethods: new Uint8Array([0]),
+    extensions: clientExtensions(ctx, shares),
+  };
+  const transcript = new Transcript(provider);
+  const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false };
+  transcript.add(await ctx.conn.sendHandshake(HandshakeType.client_hello, encodeClientHello(hello), 'ClientHello'));
+  return new ExpectServerHello(flight);
+}
+
+function clientExtensions(ctx: ClientContext, shares: KeyShare[], cookie?: Uint8Array): Extension[] {
+  const ext: Extension[] = [];
+  // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
+  if (ctx.serverName && !isIpAddress(ctx.serverName)) {
+    ext.push({ type: ExtensionType.server_name, data: encodeServerName(ctx.serverName) });
+  }
+  ext.push(
+    { type: ExtensionType.supported_versions, data: encodeSupportedVersionsClient([ProtocolVersion.TLSv1_3]) },
+    { type: ExtensionType.supported_groups, data: encodeSupportedGroups(ctx.groups) },
+    { type: ExtensionType.signature_algorithms, data: encodeSignatureSchemes(ctx.signatureSchemes) },
+    {
+      type: ExtensionType.key_share,
+      data: encodeKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))),
+    },
+  );
+  if (ctx.alpnProtocols.length > 0) {
+    ext.push({
+      type: ExtensionType.application_layer_protocol_negotiation,
+      data: encodeAlpn(ctx.alpnProtocols.map(utf8)),
+    });
+  }
+  if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  return ext;
+}
+
+class ExpectServerHello implements HandshakeState {
+  readonly name = 'ExpectServerHello';
+
+  constructor(private readonly f: Flight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.server_hello) throw unexpected(msg, this.name);
+    const { ctx, hello } = this.f;
+    const sh = decodeServerHello(msg.body);
+
+    // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 or older,
+    // which this client does not offer.
+    const versionExt = findExtension(sh.extensions, ExtensionType.supported_versions);
+    if (!versionExt) {
+      throw new TlsError('PROTOCOL_VERSION', 'tls: server does not support TLS 1.3');
+    }
+    // "If the "supported_versions" extension in the ServerHello contains a version not offered
+    // by the client or contains a version prior to TLS 1.3, the client MUST abort the handshake
+    // with an "illegal_parameter" alert."
+    if (decodeSupportedVersionsServer(versionExt) !== ProtocolVersion.TLSv1_3) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a version not offered');
+    }
+    // §4.1.3: legacy_session_id_echo must echo ours; the suite must be one we offered;
+    // legacy_compression_method must be 0.
+    if (!equalBytes(sh.legacySessionId, hello.legacySessionId)) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: legacy_session_id_echo does not match');
+    }
+    if (!hello.cipherSuites.includes(sh.cipherSuite)) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a cipher suite not offered');
+    }
+    if (sh.legacyCompressionMethod !== 0) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: non-zero legacy_compression_method');
+    }
+    const offered = hello.extensions.map((e) => e.type);
+    const isHrr = isHelloRetryRequest(sh);
+    checkAllowed(HandshakeType.server_hello, sh.extensions, { isHrr });
+    checkOffered(offered, sh.extensions, { isHrr });
+
+    if (isHrr) return this.retry(sh, msg);
+    return this.accept(sh, msg);
+  }
+
+  /** RFC 8446 §4.1.4: answer a HelloRetryRequest with a second ClientHello. */
+  private async retry(hrr: ServerHello, msg: HandshakeMessage): Promise<HandshakeState> {
+    const f = this.f;
+    const { ctx } = f;
+    // "If a client receives a second HelloRetryRequest in the same connection ..., it MUST
+    // abort the handshake with an "unexpected_message" alert."
+    if (f.retried) throw new TlsError('UNEXPECTED_MESSAGE', 'tls: second HelloRetryRequest');
+    f.retried = true;
+    ctx.conn.info.helloRetry = true;
+    ctx.conn.emit('receive', 'HelloRetryRequest');
+
+    const suite = tls13Suite(hrr.cipherSuite)!;
+    f.retrySuite = hrr.cipherSuite;
+    const keyShareExt = findExtension(hrr.extensions, ExtensionType.key_share);
+    const cookieExt = findExtension(hrr.extensions, ExtensionType.cookie);
+    let group: number | undefined;
+    if (keyShareExt) {
+      group = decodeKeyShareHelloRetryRequest(keyShareExt);
+      // "Upon receipt of this extension in a HelloRetryRequest, the client MUST verify that
+      // (1) the selected_group field corresponds to a group which was provided in the
+      // "supported_groups" extension in the original ClientHello and (2) the selected_group
+      // field does not correspond to a group which was provided in the "key_share" extension
+      // in the original ClientHello."
+      if (!ctx.groups.includes(group) || f.shares.some((s) => s.group === group)) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: HelloRetryRequest selected a bad group');
+      }
+    }
+    // §4.1.4: "Clients MUST abort the handshake with an "illegal_parameter" alert if the
+    // HelloRetryRequest would not result in any change in the ClientHello."
+    if (group === undefined && !cookieExt) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: HelloRetryRequest changes nothing');
+    }
+
+    // §4.4.1: ClientHello1 becomes a synthetic message_hash in the transcript.
+    f.transcript.setHash(suite.hash);
+    await f.transcript.replaceWithMessageHash();
+    f.transcript.add(msg.raw);
+
+    if (group !== undefined) f.shares = [await ctx.group(group).generate()];
+    const cookie = cookieExt ? decodeCookie(cookieExt) : undefined;
+    f.hello = { ...f.hello, extensions: clientExtensions(ctx, f.shares, cookie) };
+
+    // Appendix D.4: the dummy ChangeCipherSpec goes before the second flight.
+    if (ctx.middleboxCompat) {
+      await ctx.conn.sendCompatCcs();
+      f.sentCcs = true;
+    }
+    const framed = await ctx.conn.sendHandshake(
+      HandshakeType.client_hello,
+      encodeClientHello(f.hello),
+      'ClientHello (retry)',
+    );
+    f.transcript.add(framed);
+    return new ExpectServerHello(f);
+  }
+
+  private async accept(sh: ServerHello, msg: HandshakeMessage): Promise<HandshakeState> {
+    const f = this.f;
+    const { ctx } = f;
+    // RFC 8446 §4.1.4: the suite in ServerHello must match the one in HelloRetryRequest.
+    if (f.retrySuite !== undefined && f.retrySuite !== sh.cipherSuite) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: cipher suite changed after HelloRetryRequest');
+    }
+    const keyShareExt = findExtension(sh.extensions, ExtensionType.key_share);
+    // We offer no PSK yet, so a key share is required (RFC 8446 §9.2).
+    if (!keyShareExt) throw new TlsError('MISSING_EXTENSION', 'tls: ServerHello without key_share');
+    const entry = decodeKeyShareServerHello(keyShareExt);
+    // §4.2.8: the server's share must be in a group the client offered a share for.
+    const share = f.shares.find((s) => s.group === entry.group);
+    if (!share) throw new TlsError('ILLEGAL_PARAMETER', 'tls: server key share in a group not offered');
+
+    const suite = tls13Suite(sh.cipherSuite)!;
+    ctx.conn.setSuite(suite);
+    f.transcript.setHash(suite.hash);
+    f.transcript.add(msg.raw);
+    ctx.conn.info.protocol = 'TLSv1.3';
+    ctx.conn.info.cipherSuite = suite.name;
+    ctx.conn.info.group = groupName(entry.group);
+
+    const shared = await share.complete(entry.keyExchange);
+    const early = await EarlySecret.create(ctx.provider, suite.hash);
+    const hs = await early.handshake(shared);
+    const [clientSecret, serverSecret] = await hs.trafficSecrets(await f.transcript.current());
+    ctx.conn.logKey('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientSecret);
+    ctx.conn.logKey('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverSecret);
+    await ctx.conn.setReadSecret(serverSecret);
+    return new ExpectEncryptedExtensions({ ...f, hs, clientSecret, serverSecret });
+  }
+}
+
+/** The flight after ServerHello: handshake secrets are known. */
+interface KeyedFlight extends Flight {
+  hs: HandshakeSecret;
+  clientSecret: Uint8Array;
+  serverSecret: Uint8Array;
+  /** The CertificateRequest context, when the server asked for a certificate. */
+  certRequestContext?: Uint8Array;
+  peerSpki?: Uint8Array;
+}
+
+class ExpectEncryptedExtensions implements HandshakeState {
+  readonly name = 'ExpectEncryptedExtensions';
+
+  constructor(private readonly f: KeyedFlight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.encrypted_extensions) throw unexpected(msg, this.name);
+    const { ctx, hello } = this.f;
+    const ee = decodeEncryptedExtensions(msg.body);
+    checkAllowed(HandshakeType.encrypted_extensions, ee.extensions);
+    checkOffered(
+      hello.extensions.map((e) => e.type),
+      ee.extensions,
+    );
+    const alpn = findExtension(ee.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn) {
+      const selected = fromUtf8(decodeAlpnSelected(alpn));
+      // RFC 7301 §3.1: the server's protocol must be one the client offered.
+      if (!ctx.alpnProtocols.includes(selected)) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected an ALPN protocol not offered');
+      }
+      ctx.conn.info.alpn = selected;
+    }
+    const sni = findExtension(ee.extensions, ExtensionType.server_name);
+    // RFC 6066 §3: the server's acknowledgement is an empty extension.
+    if (sni && sni.length !== 0) throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
+    this.f.transcript.add(msg.raw);
+    return new ExpectCertificateOrRequest(this.f);
+  }
+}
+
+class ExpectCertificateOrRequest implements HandshakeState {
+  readonly name = 'ExpectCertificateOrCertificateRequest';
+
+  constructor(private readonly f: KeyedFlight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type === HandshakeType.certificate_request) {
+      const cr = decodeCertificateRequest(msg.body);
+      checkAllowed(HandshakeType.certificate_request, cr.extensions);
+      // RFC 8446 §4.3.2: signature_algorithms is required in CertificateRequest.
+      if (!findExtension(cr.extensions, ExtensionType.signature_algorithms)) {
+        throw new TlsError('MISSING_EXTENSION', 'tls: CertificateRequest without signature_algorithms');
+      }
+      // §4.3.2: in the main handshake the context is empty.
+      if (cr.context.length !== 0) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: non-empty certificate_request_context');
+      }
+      this.f.certRequestContext = cr.context;
+      this.f.transcript.add(msg.raw);
+      return new ExpectCertificate(this.f);
+    }
+    return new ExpectCertificate(this.f).handle(msg);
+  }
+}
+
+class ExpectCertificate implements HandshakeState {
+  readonly name = 'ExpectCertificate';
+
+  constructor(private readonly f: KeyedFlight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.certificate) throw unexpected(msg, this.name);
+    const { ctx } = this.f;
+    const cert = decodeCertificate(msg.body);
+    // RFC 8446 §4.4.2: the server's certificate_request_context is empty.
+    if (cert.context.length !== 0) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server certificate with a request context');
+    }
+    // §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort
+    // the handshake with a "decode_error" alert."
+    if (cert.entries.length === 0) throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');
+    const chain = cert.entries.map((e) => e.data);
+    ctx.conn.info.peerCertificates = chain;
+    this.f.transcript.add(msg.raw);
+
+    try {
+      await ctx.verifier.verifyServer(chain, { name: ctx.verifyName }, { provider: ctx.provider });
+      ctx.conn.info.verification = 'OK';
+    } catch (error) {
+      ctx.conn.info.verification = error instanceof TlsError ? error.code : 'failed';
+      throw error;
+    }
+    this.f.peerSpki = parseCertificate(chain[0]).spki;
+    ctx.conn.info.peerSubject = certificateSummary(chain[0]);
+    return new ExpectCertificateVerify(this.f);
+  }
+}
+
+class ExpectCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectCertificateVerify';
+
+  constructor(private readonly f: KeyedFlight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.certificate_verify) throw unexpected(msg, this.name);
+    const { ctx } = this.f;
+    const cv = decodeCertificateVerify(msg.body);
+    await verifyCertificateVerify(ctx.provider, {
+      server: true,
+      scheme: cv.algorithm,
+      signature: cv.signature,
+      spki: this.f.peerSpki!,
+      offered: ctx.signatureSchemes,
+      transcriptHash: await this.f.transcript.current(),
+    });
+    ctx.conn.info.peerSignatureScheme = nameOf(SignatureScheme, cv.algorithm);
+    this.f.transcript.add(msg.raw);
+    return new ExpectFinished(this.f);
+  }
+}
+
+class ExpectFinished implements HandshakeState {
+  readonly name = 'ExpectFinished';
+
+  constructor(private readonly f: KeyedFlight) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.finished) throw unexpected(msg, this.name);
+    const f = this.f;
+    const { ctx, transcript } = f;
+    const { conn, provider } = ctx;
+    const hash = transcript.hash;
+
+    // RFC 8446 §4.4.4: verify the server's Finished over the transcript so far.
+    const expected = await finishedVerifyData(provider, hash, f.serverSecret, await transcript.current());
+    const finished = decodeFinished(msg.body, expected.length);
+    if (!equalBytes(finished, expected)) {
+      throw new TlsError('DECRYPT_ERROR', 'tls: server Finished does not verify');
+    }
+    transcript.add(msg.raw);
+
+    // §7.1: application secrets over ClientHello..server Finished.
+    const master = await f.hs.master();
+    const serverFinishedHash = await transcript.current();
+    const [clientApp, serverApp] = await master.trafficSecrets(serverFinishedHash);
+    conn.logKey('CLIENT_TRAFFIC_SECRET_0', clientApp);
+    conn.logKey('SERVER_TRAFFIC_SECRET_0', serverApp);
+    conn.logKey('EXPORTER_SECRET', await master.exporterSecret(serverFinishedHash));
+
+    // Appendix D.4: the dummy ChangeCipherSpec precedes the client's encrypted flight.
+    if (ctx.middleboxCompat && !f.sentCcs) await conn.sendCompatCcs();
+    await conn.setWriteSecret(f.clientSecret);
+    if (f.certRequestContext) {
+      // §4.4.2: no suitable certificate: an empty Certificate message.
+      const framed = await conn.sendHandshake(
+        HandshakeType.certificate,
+        encodeCertificate({ context: f.certRequestContext, entries: [] }),
+        'Certificate',
+      );
+      transcript.add(framed);
+    }
+    const verifyData = await finishedVerifyData(provider, hash, f.clientSecret, await transcript.current());
+    transcript.add(await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'));
+    await conn.setWriteSecret(clientApp);
+    await conn.setReadSecret(serverApp);
+    conn.markEstablished();
+    return new Established(ctx);
+  }
+}
+
+/** After the handshake: NewSessionTicket is accepted (and, until resumption lands, dropped). */
+class Established implements HandshakeState {
+  readonly name = 'Established';
+
+  constructor(private readonly ctx: ClientContext) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type === HandshakeType.new_session_ticket) {
+      this.ctx.conn.emit('receive', 'NewSessionTicket (not stored: resumption not implemented)');
+      return this;
+    }
+    throw unexpected(msg, this.name);
+  }
+}
+
+function unexpected(msg: HandshakeMessage, state: string): TlsError {
+  return new TlsError(
+    'UNEXPECTED_MESSAGE',
+    `tls: unexpected ${nameOf(HandshakeType, msg.type, 2)} in ${state}`,
+  );
+}

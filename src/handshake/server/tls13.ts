@@ -1,0 +1,327 @@
+import type { HandshakeState } from '../../conn/core.ts';
+import { tls13Suite } from '../../crypto/suites.ts';
+import { TlsError } from '../../error.ts';
+import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keyschedule/tls13.ts';
+import { Transcript } from '../../keyschedule/transcript.ts';
+import { encodeCertificate } from '../../msgs/certificate.ts';
+import { encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
+import { type ClientHello, decodeClientHello } from '../../msgs/client-hello.ts';
+import { encodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
+import { ExtensionType, groupName, HandshakeType, nameOf, ProtocolVersion } from '../../msgs/enums.ts';
+import { checkAllowed } from '../../msgs/extensions/allowed.ts';
+import { decodeAlpn, encodeAlpnSelected } from '../../msgs/extensions/alpn.ts';
+import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
+import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
+import {
+  decodeKeyShareClientHello,
+  encodeKeyShareHelloRetryRequest,
+  encodeKeyShareServerHello,
+  type KeyShareEntry,
+} from '../../msgs/extensions/key-share.ts';
+import { decodeServerName } from '../../msgs/extensions/server-name.ts';
+import { decodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
+import { decodeSupportedGroups } from '../../msgs/extensions/supported-groups.ts';
+import {
+  decodeSupportedVersionsClient,
+  encodeSupportedVersionsServer,
+} from '../../msgs/extensions/supported-versions.ts';
+import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
+import type { HandshakeMessage } from '../../msgs/handshake.ts';
+import { encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../../msgs/server-hello.ts';
+import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
+import { certificateVerifyContent } from '../certificate-verify.ts';
+import type { ServerContext } from './context.ts';
+import { selectCertificate } from './select-certificate.ts';
+
+/**
+ * The TLS 1.3 server handshake (RFC 8446 §2, §4):
+ *
+ *   ExpectClientHello ──(HRR)──> ExpectClientHello (retry) ──> [ServerHello..Finished sent]
+ *        ──> ExpectFinished ──> Established
+ */
+
+/** What a HelloRetryRequest committed the server to (RFC 8446 §4.1.4). */
+interface Retry {
+  group: number;
+  suite: number;
+  cookie?: Uint8Array;
+  transcript: Transcript;
+  sentCcs: boolean;
+}
+
+/** The parts of a ClientHello the server acts on, decoded and checked. */
+interface Offer {
+  hello: ClientHello;
+  suite: number;
+  groups: number[];
+  shares: KeyShareEntry[];
+  schemes: number[];
+  serverName?: string;
+  alpn?: string[];
+  cookie?: Uint8Array;
+}
+
+export class ExpectClientHello implements HandshakeState {
+  readonly name: string;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly retry?: Retry,
+  ) {
+    this.name = retry ? 'ExpectClientHello (retry)' : 'ExpectClientHello';
+  }
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.client_hello) throw unexpected(msg, this.name);
+    const { ctx, retry } = this;
+    const offer = this.parse(decodeClientHello(msg.body));
+    ctx.conn.clientRandom = offer.hello.random;
+    if (offer.serverName !== undefined) ctx.conn.info.serverName = offer.serverName;
+
+    const transcript = retry?.transcript ?? new Transcript(ctx.provider);
+    transcript.setHash(tls13Suite(offer.suite)!.hash);
+    transcript.add(msg.raw);
+
+    if (retry) {
+      // RFC 8446 §4.1.2: the second ClientHello answers the HelloRetryRequest: one key share,
+      // in the selected group; the same cookie; a suite consistent with the HRR.
+      const share = offer.shares.length === 1 ? offer.shares[0] : undefined;
+      if (!share || share.group !== retry.group) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello without the requested key share');
+      }
+      if (retry.cookie && !(offer.cookie && equalBytes(offer.cookie, retry.cookie))) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello with a wrong cookie');
+      }
+      if (offer.suite !== retry.suite) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello changed the cipher suites');
+      }
+      return this.respond(offer, share, transcript, retry.sentCcs);
+    }
+
+    // §4.2.8: use a key share the client sent in a group we accept, in our preference order;
+    // otherwise ask for one in our most preferred common group.
+    const share = ctx.groups
+      .map((g) => offer.shares.find((s) => s.group === g))
+      .find((s) => s !== undefined);
+    if (share && !ctx.requireCookie) return this.respond(offer, share, transcript, false);
+    const group = share?.group ?? ctx.groups.find((g) => offer.groups.includes(g));
+    if (group === undefined) {
+      throw new TlsError('HANDSHAKE_FAILURE', 'tls: no key-exchange group in common');
+    }
+    return this.helloRetry(offer, group, transcript);
+  }
+
+  /** Decodes and checks the ClientHello fields the server relies on. */
+  private parse(hello: ClientHello): Offer {
+    const { ctx } = this;
+    checkAllowed(HandshakeType.client_hello, hello.extensions);
+    const ext = (type: number) => findExtension(hello.extensions, type);
+
+    // RFC 8446 §4.2.1: without supported_versions the client offers TLS 1.2 or older.
+    const versions = ext(ExtensionType.supported_versions);
+    if (!versions || !decodeSupportedVersionsClient(versions).includes(ProtocolVersion.TLSv1_3)) {
+      throw new TlsError('PROTOCOL_VERSION', 'tls: client does not offer TLS 1.3');
+    }
+    // §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly one byte, set to
+    // zero ... [otherwise] the server MUST abort the handshake with an "illegal_parameter"".
+    const methods = hello.legacyCompressionMethods;
+    if (methods.length !== 1 || methods[0] !== 0) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: TLS 1.3 ClientHello with compression');
+    }
+    const suite = ctx.cipherSuites.find((s) => hello.cipherSuites.includes(s));
+    if (suite === undefined) throw new TlsError('HANDSHAKE_FAILURE', 'tls: no cipher suite in common');
+
+    // §9.2: without a PSK, a ClientHello must carry signature_algorithms, supported_groups and
+    // key_share, else "missing_extension".
+    const sigAlgs = ext(ExtensionType.signature_algorithms);
+    const groupsExt = ext(ExtensionType.supported_groups);
+    const keyShare = ext(ExtensionType.key_share);
+    if (!sigAlgs || !groupsExt || !keyShare) {
+      throw new TlsError('MISSING_EXTENSION', 'tls: ClientHello lacks signature_algorithms, supported_groups or key_share');
+    }
+    const groups = decodeSupportedGroups(groupsExt);
+    const shares = decodeKeyShareClientHello(keyShare);
+    // §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in the
+    // client's "supported_groups" extension."
+    if (shares.some((s) => !groups.includes(s.group))) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: key share for a group not in supported_groups');
+    }
+    const sni = ext(ExtensionType.server_name);
+    const alpn = ext(ExtensionType.application_layer_protocol_negotiation);
+    const cookie = ext(ExtensionType.cookie);
+    return {
+      hello,
+      suite,
+      groups,
+      shares,
+      schemes: decodeSignatureSchemes(sigAlgs),
+      serverName: sni ? decodeServerName(sni) : undefined,
+      alpn: alpn ? decodeAlpn(alpn).map((p) => fromUtf8(p)) : undefined,
+      cookie: cookie ? decodeCookie(cookie) : undefined,
+    };
+  }
+
+  /** RFC 8446 §4.1.4: send a HelloRetryRequest and wait for the second ClientHello. */
+  private async helloRetry(offer: Offer, group: number, transcript: Transcript): Promise<HandshakeState> {
+    const { ctx } = this;
+    ctx.conn.info.helloRetry = true;
+    await transcript.replaceWithMessageHash();
+    const extensions: Extension[] = [
+      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3) },
+      { type: ExtensionType.key_share, data: encodeKeyShareHelloRetryRequest(group) },
+    ];
+    const cookie = ctx.requireCookie ? ctx.provider.random(32) : undefined;
+    if (cookie) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+    const hrr = encodeServerHello({
+      legacyVersion: ProtocolVersion.TLSv1_2,
+      random: HELLO_RETRY_REQUEST_RANDOM,
+      legacySessionId: offer.hello.legacySessionId,
+      cipherSuite: offer.suite,
+      legacyCompressionMethod: 0,
+      extensions,
+    });
+    transcript.add(await ctx.conn.sendHandshake(HandshakeType.server_hello, hrr, 'HelloRetryRequest'));
+    // Appendix D.4: in compatibility mode the CCS follows the server's first handshake message.
+    const sentCcs = offer.hello.legacySessionId.length > 0;
+    if (sentCcs) await ctx.conn.sendCompatCcs();
+    return new ExpectClientHello(ctx, { group, suite: offer.suite, cookie, transcript, sentCcs });
+  }
+
+  /** Sends ServerHello through Finished (RFC 8446 §2 flight 2). */
+  private async respond(
+    offer: Offer,
+    share: KeyShareEntry,
+    transcript: Transcript,
+    sentCcs: boolean,
+  ): Promise<HandshakeState> {
+    const { ctx } = this;
+    const { conn, provider } = ctx;
+    const suite = tls13Suite(offer.suite)!;
+    conn.setSuite(suite);
+    conn.info.protocol = 'TLSv1.3';
+    conn.info.cipherSuite = suite.name;
+    conn.info.group = groupName(share.group);
+
+    // Decide everything that can fail before anything is sent.
+    const alpn = chooseAlpn(ctx.alpnProtocols, offer.alpn);
+    const { cert, scheme } = selectCertificate(ctx.certificates, offer.serverName, offer.schemes);
+    const { share: serverShare, secret } = await ctx.group(share.group).encapsulate(share.keyExchange);
+
+    // 1. ServerHello, in the clear.
+    const sh = encodeServerHello({
+      legacyVersion: ProtocolVersion.TLSv1_2,
+      random: provider.random(32),
+      legacySessionId: offer.hello.legacySessionId,
+      cipherSuite: offer.suite,
+      legacyCompressionMethod: 0,
+      extensions: [
+        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3) },
+        { type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: share.group, keyExchange: serverShare }) },
+      ],
+    });
+    transcript.add(await conn.sendHandshake(HandshakeType.server_hello, sh, 'ServerHello'));
+    if (!sentCcs && offer.hello.legacySessionId.length > 0) await conn.sendCompatCcs();
+
+    // 2. Handshake keys (§7.1).
+    const early = await EarlySecret.create(provider, suite.hash);
+    const hs = await early.handshake(secret);
+    const [clientSecret, serverSecret] = await hs.trafficSecrets(await transcript.current());
+    conn.logKey('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientSecret);
+    conn.logKey('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverSecret);
+    await conn.setWriteSecret(serverSecret);
+
+    // 3. EncryptedExtensions.
+    const ee: Extension[] = [];
+    if (alpn !== undefined) {
+      conn.info.alpn = alpn;
+      ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnSelected(utf8(alpn)) });
+    }
+    // RFC 6066 §3: acknowledge a server_name we used with an empty extension.
+    if (offer.serverName !== undefined) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    transcript.add(
+      await conn.sendHandshake(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: ee }), 'EncryptedExtensions'),
+    );
+
+    // 4. Certificate and CertificateVerify (§4.4.2, §4.4.3).
+    const certificate = encodeCertificate({
+      context: new Uint8Array(0),
+      entries: cert.chain.map((data) => ({ data, extensions: [] })),
+    });
+    transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
+    const content = certificateVerifyContent(true, await transcript.current());
+    const signature = await cert.key.sign(scheme, content);
+    transcript.add(
+      await conn.sendHandshake(
+        HandshakeType.certificate_verify,
+        encodeCertificateVerify({ algorithm: scheme, signature }),
+        'CertificateVerify',
+      ),
+    );
+
+    // 5. Finished, then application write keys.
+    const verifyData = await finishedVerifyData(provider, suite.hash, serverSecret, await transcript.current());
+    transcript.add(await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'));
+    const master = await hs.master();
+    const finishedHash = await transcript.current();
+    const [clientApp, serverApp] = await master.trafficSecrets(finishedHash);
+    conn.logKey('CLIENT_TRAFFIC_SECRET_0', clientApp);
+    conn.logKey('SERVER_TRAFFIC_SECRET_0', serverApp);
+    conn.logKey('EXPORTER_SECRET', await master.exporterSecret(finishedHash));
+    await conn.setWriteSecret(serverApp);
+    await conn.setReadSecret(clientSecret);
+    return new ExpectFinished(ctx, { transcript, hs, clientSecret, clientApp });
+  }
+}
+
+/** RFC 7301 §3.2: the server's most preferred protocol that the client offers. */
+function chooseAlpn(ours: readonly string[], theirs: string[] | undefined): string | undefined {
+  if (!theirs || ours.length === 0) return undefined;
+  const chosen = ours.find((p) => theirs.includes(p));
+  // "the server SHALL respond with a fatal "no_application_protocol" alert."
+  if (chosen === undefined) throw new TlsError('NO_APPLICATION_PROTOCOL', 'tls: no ALPN protocol in common');
+  return chosen;
+}
+
+interface Keys {
+  transcript: Transcript;
+  hs: HandshakeSecret;
+  clientSecret: Uint8Array;
+  clientApp: Uint8Array;
+}
+
+class ExpectFinished implements HandshakeState {
+  readonly name = 'ExpectFinished';
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly keys: Keys,
+  ) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.finished) throw unexpected(msg, this.name);
+    const { conn, provider } = this.ctx;
+    const { transcript, clientSecret } = this.keys;
+    const expected = await finishedVerifyData(provider, transcript.hash, clientSecret, await transcript.current());
+    // RFC 8446 §4.4.4: a Finished that does not verify ends with "decrypt_error".
+    if (!equalBytes(decodeFinished(msg.body, expected.length), expected)) {
+      throw new TlsError('DECRYPT_ERROR', 'tls: client Finished does not verify');
+    }
+    transcript.add(msg.raw);
+    await conn.setReadSecret(this.keys.clientApp);
+    conn.markEstablished();
+    return new Established();
+  }
+}
+
+/** After the handshake, a client sends only KeyUpdate (handled by the connection). */
+class Established implements HandshakeState {
+  readonly name = 'Established';
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    throw unexpected(msg, this.name);
+  }
+}
+
+function unexpected(msg: HandshakeMessage, state: string): TlsError {
+  return new TlsError('UNEXPECTED_MESSAGE', `tls: unexpected ${nameOf(HandshakeType, msg.type, 2)} in ${state}`);
+}

@@ -1,0 +1,27 @@
+/**
+ * webtls: TLS 1.3 for the web platform. The core entry: configs, connections, the streams API,
+ * crypto providers and verifiers. Runtime-neutral: no Node APIs.
+ */
+
+export type { CertifiedKey, ClientConfig, Limits, ServerConfig } from './config.ts';
+export { ClientConnection, type ClientOptions } from './conn/client.ts';
+export { ServerConnection } from './conn/server.ts';
+export type { Connection, ConnectionInfo, TlsEvent } from './conn/types.ts';
+export type {
+  AeadAlgorithm,
+  CryptoProvider,
+  HashAlgorithm,
+  KeyExchangeGroup,
+  KeyShare,
+  PrivateKeySource,
+  SigningKey,
+} from './crypto/provider.ts';
+export { type ErrorCode, ErrorCodes, TlsError } from './error.ts';
+export {
+  AlertDescription,
+  CipherSuite,
+  ExtensionType,
+  NamedGroup,
+  SignatureScheme,
+} from './msgs/enums.ts';
+export type { ServerCertVerifier, ServerIdentity, VerifiedChain, VerifyOptions } from './verify/types.ts';
