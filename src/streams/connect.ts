@@ -1,0 +1,50 @@
+import type { ServerConfig } from '../config.ts';
+import { ClientConnection } from '../conn/client.ts';
+import { ServerConnection } from '../conn/server.ts';
+import type { Connection } from '../conn/types.ts';
+import { openTlsStream } from './tls-stream.ts';
+import type { ConnectOptions, StreamOptions, TlsStream, Transport } from './types.ts';
+
+/**
+ * Starts a TLS client over `transport` and returns the connection as streams, like
+ * `cloudflare:sockets`' `connect()`. The handshake runs in the background; `opened` resolves
+ * when it completes. The stream owns the transport from here on.
+ *
+ * @throws TlsError CONFIG when the configuration is unusable (the transport is then released).
+ */
+export function connect(transport: Transport, options: ConnectOptions): TlsStream {
+  const { serverName, readableHighWaterMark, maxPendingControlBytes, closeTimeoutMs, ...config } =
+    options;
+  const conn = createOrRelease(transport, () => new ClientConnection(config, { serverName }));
+  return openTlsStream(conn, transport, {
+    readableHighWaterMark,
+    maxPendingControlBytes,
+    closeTimeoutMs,
+  });
+}
+
+/**
+ * Starts a TLS server over an accepted `transport` and returns the connection as streams.
+ * `opened` resolves when the client's Finished arrived. The stream owns the transport.
+ *
+ * @throws TlsError CONFIG when the configuration is unusable (the transport is then released).
+ */
+export function accept(
+  transport: Transport,
+  config: ServerConfig,
+  options: StreamOptions = {},
+): TlsStream {
+  const conn = createOrRelease(transport, () => new ServerConnection(config));
+  return openTlsStream(conn, transport, options);
+}
+
+/** Builds the engine; if that throws, releases the transport before rethrowing. */
+function createOrRelease(transport: Transport, create: () => Connection): Connection {
+  try {
+    return create();
+  } catch (error) {
+    transport.readable.cancel(error).catch(() => undefined);
+    transport.writable.abort(error).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,389 @@
+import type { Connection, ConnectionInfo } from '../conn/types.ts';
+import { TlsError, toTlsError } from '../error.ts';
+import { Outbox, transportError, withTimeout } from './outbox.ts';
+import { Serial } from './serial.ts';
+import type { StreamOptions, TlsStream, Transport } from './types.ts';
+
+const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
+const DEFAULT_MAX_PENDING_CONTROL_BYTES = 64 * 1024;
+const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+
+type ReadableState = 'open' | 'closed' | 'errored' | 'cancelled';
+
+/**
+ * Runs a sans-IO connection over a transport and exposes it as a `TlsStream`. The caller hands
+ * over both: from here on the stream owns the transport and the engine.
+ */
+export function openTlsStream(
+  conn: Connection,
+  transport: Transport,
+  options: StreamOptions = {},
+): TlsStream {
+  return new StreamPump(conn, transport, options);
+}
+
+/** A promise with its settle functions, already guarded against going unhandled. */
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * The pump. One loop reads the transport, feeds the engine (`readTls` + `process`), hands what
+ * the engine queued to the transport and what it decrypted to `readable`. Writes, KeyUpdate and
+ * close_notify go through the same serial queue, so engine calls never interleave.
+ *
+ * Back-pressure: after the handshake, the loop reads the transport only while `readable` has
+ * room and while the engine's unsolicited output is not piling up in front of the transport.
+ */
+class StreamPump implements TlsStream {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly opened: Promise<ConnectionInfo>;
+  readonly closed: Promise<void>;
+
+  readonly #conn: Connection;
+  readonly #serial = new Serial();
+  readonly #outbox: Outbox;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #highWaterMark: number;
+  readonly #maxPendingControl: number;
+  readonly #closeTimeoutMs: number;
+  readonly #openedSignal = deferred<ConnectionInfo>();
+  readonly #closedSignal = deferred<void>();
+
+  #readController!: ReadableStreamDefaultController<Uint8Array>;
+  #writeController!: WritableStreamDefaultController;
+  #readableState: ReadableState = 'open';
+  /** An error waiting for the app to drain what arrived before it. */
+  #pendingReadError: TlsError | undefined;
+  #demand: (() => void) | undefined;
+  #openedSettled = false;
+  #closeNotifySent = false;
+  #finished = false;
+  #failure: TlsError | undefined;
+
+  constructor(conn: Connection, transport: Transport, options: StreamOptions) {
+    this.#conn = conn;
+    this.#highWaterMark = options.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK;
+    this.#maxPendingControl = options.maxPendingControlBytes ?? DEFAULT_MAX_PENDING_CONTROL_BYTES;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.opened = this.#openedSignal.promise;
+    this.closed = this.#closedSignal.promise;
+    this.#outbox = new Outbox(transport.writable, (error) => this.#onTransportWriteError(error));
+    this.#reader = transport.readable.getReader();
+    this.#reader.closed.catch(() => undefined);
+
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#readController = controller;
+        },
+        pull: () => this.#onPull(),
+        cancel: () => {
+          this.#readableState = 'cancelled';
+          this.#wakeDemand();
+        },
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: this.#highWaterMark }),
+    );
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        this.#writeController = controller;
+      },
+      write: (chunk) => this.#write(chunk),
+      close: () => this.#closeWritable(),
+      abort: (reason) => this.#abortWritable(reason),
+    });
+
+    this.#run().catch(() => undefined);
+  }
+
+  get info(): ConnectionInfo {
+    return this.#conn.info;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#failure && !this.#finished) {
+      if (!this.#conn.handshakeComplete) {
+        const error = new TlsError('CLOSED', 'tls: closed before the handshake completed', {
+          layer: 'app',
+        });
+        await this.#fail(error);
+      } else {
+        // Bounded: a transport that stopped taking bytes must not keep close() waiting.
+        const notified = this.#sendCloseNotify().catch(() => undefined);
+        await withTimeout(notified, this.#closeTimeoutMs, undefined);
+        const error = new TlsError('CLOSED', 'tls: connection closed', { layer: 'app' });
+        this.#writeController.error(error);
+        await this.#finish();
+      }
+    }
+    await this.closed.catch(() => undefined);
+  }
+
+  async keyUpdate(requestPeer = false): Promise<void> {
+    await this.opened;
+    const sent = await this.#engineCall(() => this.#conn.keyUpdate(requestPeer));
+    await sent;
+  }
+
+  // ---- The read side: transport → engine → readable. ----
+
+  async #run(): Promise<void> {
+    try {
+      // 1. Let the engine speak first (the client's ClientHello).
+      await this.#step(undefined);
+
+      // 2. Feed it what the transport delivers until the peer or we end the connection.
+      while (!this.#done()) {
+        await this.#waitForRoom();
+        if (this.#done()) return;
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await this.#reader.read();
+        } catch (cause) {
+          throw transportError('tls: transport read failed', cause);
+        }
+        if (this.#done()) return;
+        if (result.done) {
+          await this.#onTransportEnd();
+          return;
+        }
+        if (result.value.byteLength === 0) continue;
+        await this.#step(result.value);
+        if (this.#conn.peerClosed) {
+          await this.#onPeerClosed();
+          return;
+        }
+      }
+    } catch (error) {
+      await this.#fail(toTlsError(error));
+    }
+  }
+
+  /** Feeds one chunk (or nothing) to the engine and moves what it produced along. */
+  async #step(data: Uint8Array | undefined): Promise<void> {
+    await this.#serial.run(async () => {
+      if (this.#failure) throw this.#failure;
+      if (data) this.#conn.readTls(data);
+      try {
+        await this.#conn.process();
+      } finally {
+        // Also on failure: the engine queued its alert, and data that arrived before the
+        // failing record was authenticated and belongs to the app.
+        this.#flushControl();
+        this.#deliver();
+      }
+    });
+    if (this.#conn.failed) throw this.#conn.failed;
+    if (!this.#openedSettled && this.#conn.handshakeComplete) {
+      this.#openedSettled = true;
+      this.#openedSignal.resolve(this.#conn.info);
+    }
+  }
+
+  /** Hands everything the engine queued on its own to the transport. */
+  #flushControl(): void {
+    for (let out = this.#conn.takeTls(); out; out = this.#conn.takeTls()) {
+      this.#outbox.send(out, true).catch(() => undefined);
+    }
+  }
+
+  /** Moves decrypted data into `readable` (or drops it when the app cancelled reading). */
+  #deliver(): void {
+    for (let data = this.#conn.read(); data; data = this.#conn.read()) {
+      if (this.#readableState === 'open' && data.byteLength > 0) {
+        this.#readController.enqueue(data);
+      }
+    }
+  }
+
+  /** Waits until `readable` has room and the engine's own output has drained enough. */
+  async #waitForRoom(): Promise<void> {
+    while (!this.#done()) {
+      if (this.#outbox.pendingControl > this.#maxPendingControl) {
+        await this.#outbox.drainedTo(this.#maxPendingControl);
+        continue;
+      }
+      // During the handshake the engine must hear the peer whatever the app does.
+      const full =
+        this.#conn.handshakeComplete &&
+        this.#readableState === 'open' &&
+        (this.#readController.desiredSize ?? 1) <= 0;
+      if (!full) return;
+      await new Promise<void>((resolve) => {
+        this.#demand = resolve;
+      });
+    }
+  }
+
+  #onPull(): void {
+    if (this.#pendingReadError && this.#queueEmpty()) {
+      this.#errorReadable(this.#pendingReadError);
+    }
+    this.#wakeDemand();
+  }
+
+  #wakeDemand(): void {
+    const wake = this.#demand;
+    this.#demand = undefined;
+    wake?.();
+  }
+
+  #queueEmpty(): boolean {
+    return (this.#readController.desiredSize ?? 0) >= this.#highWaterMark;
+  }
+
+  /** The peer's close_notify arrived (RFC 8446 §6.1): no more data; our side may still write. */
+  async #onPeerClosed(): Promise<void> {
+    if (this.#readableState === 'open') {
+      this.#readableState = 'closed';
+      this.#readController.close();
+    }
+    if (this.#closeNotifySent) await this.#finish();
+  }
+
+  /** The transport ended. Without the peer's close_notify that is a truncation attack or bug. */
+  async #onTransportEnd(): Promise<void> {
+    if (this.#conn.peerClosed) {
+      await this.#onPeerClosed();
+      return;
+    }
+    const message = this.#conn.handshakeComplete
+      ? 'tls: transport closed without close_notify (truncated)'
+      : 'tls: transport closed during the handshake';
+    await this.#fail(new TlsError('TRUNCATED', message, { layer: 'transport' }));
+  }
+
+  // ---- The write side: writable → engine → transport. ----
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError('webtls: chunks written to a TLS stream must be Uint8Array');
+    }
+    await this.opened;
+    if (chunk.byteLength === 0) return;
+    const sent = await this.#engineCall(() => this.#conn.write(chunk));
+    await sent;
+  }
+
+  async #closeWritable(): Promise<void> {
+    await this.opened;
+    await this.#sendCloseNotify();
+    if (this.#conn.peerClosed) await this.#finish();
+  }
+
+  async #abortWritable(reason: unknown): Promise<void> {
+    const cause = reason instanceof Error ? `: ${reason.message}` : '';
+    await this.#fail(new TlsError('CLOSED', `tls: writable aborted${cause}`, { layer: 'app' }));
+  }
+
+  async #sendCloseNotify(): Promise<void> {
+    if (this.#closeNotifySent) return;
+    this.#closeNotifySent = true;
+    const sent = await this.#engineCall(() => this.#conn.close());
+    try {
+      await sent;
+    } catch (error) {
+      // The peer already said goodbye and may have hung up: our reply getting lost is fine.
+      if (!this.#conn.peerClosed) throw error;
+    }
+  }
+
+  /** A transport write failed: the end of the connection, clean if both sides said goodbye. */
+  #onTransportWriteError(error: TlsError): void {
+    if (this.#closeNotifySent && this.#conn.peerClosed) void this.#finish();
+    else void this.#fail(error);
+  }
+
+  /**
+   * Runs one engine call in the serial queue and hands its output to the transport. Resolves
+   * (after the engine, before the transport) with a promise for the transport write, so the
+   * queue is never held while the transport applies back-pressure.
+   */
+  async #engineCall(call: () => Promise<void>): Promise<Promise<void>> {
+    try {
+      const box = await this.#serial.run(async () => {
+        if (this.#failure) throw this.#failure;
+        try {
+          await call();
+        } catch (error) {
+          this.#flushControl();
+          throw error;
+        }
+        const out = this.#conn.takeTls();
+        return { sent: out ? this.#outbox.send(out, false) : Promise.resolve() };
+      });
+      return box.sent;
+    } catch (error) {
+      const tlsError = toTlsError(error);
+      // An engine failure ends the connection; a call refused after the end just reports it.
+      if (tlsError !== this.#failure) await this.#fail(tlsError);
+      throw tlsError;
+    }
+  }
+
+  // ---- Endings. ----
+
+  #done(): boolean {
+    return this.#finished || this.#failure !== undefined;
+  }
+
+  /** Both sides sent close_notify, or the app closed: release the transport cleanly. */
+  async #finish(): Promise<void> {
+    if (this.#done()) return;
+    this.#finished = true;
+    this.#wakeDemand();
+    if (this.#readableState === 'open') {
+      this.#readableState = 'closed';
+      this.#readController.close();
+    }
+    await this.#outbox.close(this.#closeTimeoutMs);
+    await this.#reader.cancel().catch(() => undefined);
+    this.#closedSignal.resolve();
+  }
+
+  /**
+   * Ends the connection with `error`: the engine's alert (if it queued one) goes out first, then
+   * the transport is closed and every stream and promise reports the error.
+   */
+  async #fail(error: TlsError): Promise<void> {
+    if (this.#done()) return;
+    this.#failure = error;
+    this.#wakeDemand();
+
+    // 1. Queue the alert the engine left behind, if it left one.
+    this.#flushControl();
+
+    // 2. Report the error everywhere. Data that arrived before it is still readable.
+    this.#openedSignal.reject(error);
+    this.#writeController.error(error);
+    if (this.#readableState === 'open') {
+      if (this.#queueEmpty()) this.#errorReadable(error);
+      else this.#pendingReadError = error;
+    }
+
+    // 3. Release the transport, giving the alert a bounded time to get out.
+    await this.#outbox.close(this.#closeTimeoutMs);
+    await this.#reader.cancel(error).catch(() => undefined);
+    this.#closedSignal.reject(error);
+  }
+
+  #errorReadable(error: TlsError): void {
+    this.#pendingReadError = undefined;
+    if (this.#readableState !== 'open') return;
+    this.#readableState = 'errored';
+    this.#readController.error(error);
+  }
+}
