@@ -1,0 +1,19 @@
+/** Certificate verification: the public surface of src/verify. */
+
+export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
+export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
+export { mozillaRoots } from './roots/index.ts';
+export type {
+  ServerCertVerifier,
+  ServerIdentity,
+  VerifiedChain,
+  VerifyOptions,
+} from './types.ts';
+export { parseTrustAnchors, type WebpkiVerifierOptions, webpkiVerifier } from './webpki.ts';
+export {
+  certificateDnsNames,
+  certificateIpAddresses,
+  certificateSummary,
+  type ParsedCertificate,
+  parseCertificate,
+} from './x509.ts';

@@ -1,0 +1,127 @@
+/**
+ * The built-in server certificate verifier: path building to configured roots (path.ts), then
+ * the server's identity against the end-entity certificate's subjectAltName (RFC 6125).
+ */
+import { TlsError } from '../error.ts';
+import { isPem, pemCertificates } from '../util/pem.ts';
+import { formatIpAddress, matchesIdentity, referenceId } from './names.ts';
+import { buildPath } from './path.ts';
+import { mozillaRoots } from './roots/index.ts';
+import type { ServerCertVerifier, ServerIdentity, VerifiedChain, VerifyOptions } from './types.ts';
+import { EkuOid, type ParsedCertificate, parseCertificate } from './x509.ts';
+
+/** Options of `webpkiVerifier`. */
+export interface WebpkiVerifierOptions {
+  /**
+   * Trust anchors: PEM text (each string may hold several certificates) or DER. When omitted,
+   * Mozilla's root store bundled with webtls (`mozillaRoots()`).
+   */
+  roots?: readonly (string | Uint8Array)[];
+  /** Signature checks allowed while building one path (default 100). */
+  maxSignatureChecks?: number;
+  /** Longest path, end-entity and trust anchor included (default 8). */
+  maxPathLength?: number;
+}
+
+/**
+ * Parses trust anchors given as PEM text or DER. Throws TlsError CONFIG when one cannot be
+ * parsed or none is given.
+ */
+export function parseTrustAnchors(roots: readonly (string | Uint8Array)[]): ParsedCertificate[] {
+  const ders: Uint8Array[] = [];
+  for (const root of roots) {
+    if (typeof root !== 'string') {
+      ders.push(root);
+      continue;
+    }
+    if (!isPem(root)) throw new TlsError('CONFIG', 'tls: a root given as text must be PEM');
+    try {
+      ders.push(...pemCertificates(root));
+    } catch (e) {
+      throw new TlsError('CONFIG', 'tls: root PEM is malformed', { layer: 'config', cause: e });
+    }
+  }
+  if (ders.length === 0) throw new TlsError('CONFIG', 'tls: no root certificates given');
+  return ders.map((der, i) => {
+    try {
+      return parseCertificate(der);
+    } catch (e) {
+      throw new TlsError('CONFIG', `tls: root certificate #${i} cannot be parsed`, {
+        layer: 'config',
+        cause: e,
+      });
+    }
+  });
+}
+
+let defaultAnchors: ParsedCertificate[] | undefined;
+
+/** Mozilla's roots, parsed once per process on first use. */
+function mozillaAnchors(): ParsedCertificate[] {
+  defaultAnchors ??= parseTrustAnchors(mozillaRoots());
+  return defaultAnchors;
+}
+
+function describeNames(cert: ParsedCertificate): string {
+  const names = [...cert.dnsNames, ...cert.ipAddresses.map(formatIpAddress)];
+  return names.length > 0 ? names.join(', ') : 'no subjectAltName';
+}
+
+/**
+ * A webpki-style ServerCertVerifier: the presented chain (end-entity first, the rest in any
+ * order) must lead to one of `roots` under RFC 5280 rules, the end-entity certificate must
+ * allow serverAuth, and its subjectAltName must match the server identity (DNS names only
+ * against dNSName entries, IP addresses only against iPAddress entries, no CN fallback).
+ *
+ * Failures throw TlsError (layer 'verify'): CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_NOT_CA,
+ * CERT_PATH_LEN, CERT_BAD_KEY_USAGE, CERT_BAD_EKU, CERT_NAME_CONSTRAINTS, CERT_NAME_MISMATCH,
+ * CERT_UNKNOWN_ISSUER, CERT_BAD_SIGNATURE, CERT_UNKNOWN (search bounds),
+ * UNSUPPORTED_CERTIFICATE or BAD_CERTIFICATE. Invalid `roots` throw CONFIG here.
+ */
+export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertVerifier {
+  const configured = options.roots ? parseTrustAnchors(options.roots) : undefined;
+  return {
+    async verifyServer(
+      chain: readonly Uint8Array[],
+      identity: ServerIdentity,
+      verifyOptions: VerifyOptions,
+    ): Promise<VerifiedChain> {
+      // Parse (and copy) everything before the first await: callers may reuse their buffers.
+      if (chain.length === 0) {
+        throw new TlsError('BAD_CERTIFICATE', 'tls: the server sent no certificate', {
+          layer: 'verify',
+        });
+      }
+      const [leaf, ...intermediates] = chain.map((der) => parseCertificate(der));
+      const reference = referenceId(identity.name);
+      if (reference === undefined) {
+        throw new TlsError(
+          'CONFIG',
+          `tls: server name "${identity.name}" is neither a DNS name nor an IP address`,
+          { layer: 'config' },
+        );
+      }
+
+      const path = await buildPath(leaf, {
+        anchors: configured ?? mozillaAnchors(),
+        intermediates,
+        provider: verifyOptions.provider,
+        now: verifyOptions.now ?? new Date(),
+        eku: EkuOid.serverAuth,
+        maxSignatureChecks: options.maxSignatureChecks,
+        maxPathLength: options.maxPathLength,
+      });
+
+      // RFC 6125 §6: the reference identity must match a presented identifier.
+      if (!matchesIdentity(reference, leaf)) {
+        throw new TlsError(
+          'CERT_NAME_MISMATCH',
+          `tls: certificate "${leaf.subject.text}" is not valid for "${identity.name}" ` +
+            `(it names ${describeNames(leaf)})`,
+          { layer: 'verify' },
+        );
+      }
+      return { path: path.map((c) => c.der) };
+    },
+  };
+}
