@@ -1,0 +1,136 @@
+/**
+ * `webtls s_client`: connect, handshake, print a summary to stderr, then copy stdin to the
+ * connection and the connection to stdout.
+ */
+
+import { tcpTransport } from '../node/index.ts';
+import type { ConnectOptions } from '../streams/index.ts';
+import { connect } from '../streams/index.ts';
+import {
+  type FlagSpec,
+  parseFlags,
+  parseHostPort,
+  splitAlpn,
+  splitList,
+  stringFlag,
+  UsageError,
+} from './args.ts';
+import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
+import { parseCipherSuites, parseGroups } from './names.ts';
+import { summaryLines } from './summary.ts';
+
+/** How long to wait for the server's close_notify after ours (stdin EOF). */
+const CLOSE_GRACE_MS = 2000;
+
+const FLAGS: FlagSpec = {
+  connect: 'string',
+  servername: 'string',
+  CAfile: 'string',
+  alpn: 'string',
+  tls1_3: 'boolean',
+  groups: 'string',
+  curves: 'string',
+  ciphersuites: 'string',
+  keylogfile: 'string',
+  provider: 'string',
+  quiet: 'boolean',
+  help: 'boolean',
+};
+
+/** The help text for `webtls s_client`. */
+export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
+  -connect HOST:PORT    server to dial ([::1]:443 for IPv6)
+  -servername NAME      name to send as SNI and to verify (default: the host dialled;
+                        an IP address is verified against IP SANs and not sent as SNI)
+  -CAfile FILE          PEM trust anchors (default: bundled Mozilla roots)
+  -alpn LIST            ALPN protocols, comma-separated (h2,http/1.1)
+  -tls1_3               TLS 1.3 only (the only version so far)
+  -groups LIST          key-exchange groups in order: X25519MLKEM768:X25519:P-256:P-384
+  -ciphersuites LIST    TLS 1.3 suites in order, IANA names, colon-separated
+  -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
+  -provider NAME        crypto provider: subtle (default) or noble
+  -quiet                do not print the connection summary
+At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
+
+/** Runs s_client; resolves with the exit status. */
+export async function sClient(argv: readonly string[]): Promise<number> {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) {
+    process.stdout.write(`${CLIENT_USAGE}\n`);
+    return 0;
+  }
+  const target = stringFlag(flags, 'connect');
+  if (!target) throw new UsageError('-connect HOST:PORT is required');
+  const { host, port } = parseHostPort(target);
+  const options = clientOptions(flags, host);
+
+  let tls: ReturnType<typeof connect> | undefined;
+  try {
+    const transport = await tcpTransport(host, port);
+    tls = connect(transport, options);
+    const info = await tls.opened;
+    if (!flags.quiet) process.stderr.write(`${summaryLines(info).join('\n')}\n`);
+    await exchange(tls);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${errorLine(error)}\n`);
+    await tls?.close();
+    return 1;
+  }
+}
+
+function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): ConnectOptions {
+  const options: ConnectOptions = {
+    serverName: stringFlag(flags, 'servername') ?? host,
+    provider: chooseProvider(stringFlag(flags, 'provider')),
+    keyLog: keyLogTo(stringFlag(flags, 'keylogfile')),
+  };
+  const caFile = stringFlag(flags, 'CAfile');
+  if (caFile) options.roots = [readText(caFile, 'CA file')];
+  const alpn = stringFlag(flags, 'alpn');
+  if (alpn) options.alpnProtocols = splitAlpn(alpn);
+  const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
+  if (groups) options.groups = parseGroups(splitList(groups));
+  const suites = stringFlag(flags, 'ciphersuites');
+  if (suites) options.cipherSuites = parseCipherSuites(splitList(suites));
+  if (flags.tls1_3) {
+    options.minVersion = 'TLSv1.3';
+    options.maxVersion = 'TLSv1.3';
+  }
+  return options;
+}
+
+/**
+ * Copies stdin → connection and connection → stdout. Ends when the server closes, or, after
+ * stdin EOF and our close_notify, when the server answers or the grace period runs out.
+ */
+async function exchange(tls: ReturnType<typeof connect>): Promise<void> {
+  const received = pipeToNode(tls.readable, process.stdout);
+  received.catch(() => undefined);
+
+  const sent = (async () => {
+    const writer = tls.writable.getWriter();
+    for await (const chunk of process.stdin) {
+      const bytes = chunk as Buffer;
+      await writer.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    await writer.close();
+  })();
+  sent.catch(() => undefined);
+
+  // 1. Whichever comes first: the server ends the connection, or stdin ends.
+  const first = await Promise.race([
+    received.then(() => 'server closed' as const),
+    sent.then(() => 'stdin closed' as const),
+  ]);
+
+  // 2. After our close_notify, give the server a moment to finish and answer.
+  if (first === 'stdin closed') {
+    const answered = await Promise.race([
+      received.then(() => true),
+      sleep(CLOSE_GRACE_MS).then(() => false),
+    ]);
+    if (!answered) process.stderr.write('note: server did not close within 2 s\n');
+  }
+  await tls.close();
+}

@@ -1,0 +1,226 @@
+/**
+ * `webtls s_server`: accept TLS connections; print what clients send and send them stdin (like
+ * `openssl s_server`), or with `-www` answer an HTTP GET with a page describing the connection.
+ */
+import { certifiedKeyFromPem } from '../certified-key.ts';
+import type { CertifiedKey, ServerConfig } from '../config.ts';
+import { listen, type PeerAddress } from '../node/index.ts';
+import { accept, type TlsStream, type Transport } from '../streams/index.ts';
+import {
+  type FlagSpec,
+  type ParsedFlags,
+  parseFlags,
+  parseHostPort,
+  splitAlpn,
+  splitList,
+  stringFlag,
+  UsageError,
+} from './args.ts';
+import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
+import { parseCipherSuites, parseGroups } from './names.ts';
+import { summaryLines } from './summary.ts';
+import { readHttpRequest, wwwResponse } from './www.ts';
+
+const CLOSE_GRACE_MS = 2000;
+
+const FLAGS: FlagSpec = {
+  accept: 'string',
+  port: 'string',
+  cert: 'string',
+  key: 'string',
+  cert2: 'string',
+  key2: 'string',
+  alpn: 'string',
+  groups: 'string',
+  curves: 'string',
+  ciphersuites: 'string',
+  www: 'boolean',
+  naccept: 'string',
+  keylogfile: 'string',
+  provider: 'string',
+  quiet: 'boolean',
+  help: 'boolean',
+};
+
+/** The help text for `webtls s_server`. */
+export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [options]
+  -accept [HOST:]PORT   where to listen (default 127.0.0.1:4433; port 0 picks a free one)
+  -cert FILE -key FILE  PEM chain (leaf first) and its private key
+  -cert2 FILE -key2 FILE  a second certificate, chosen when the client's SNI matches it
+  -alpn LIST            ALPN protocols the server accepts, comma-separated
+  -groups LIST          key-exchange groups in preference order (X25519:P-256:...)
+  -ciphersuites LIST    TLS 1.3 suites in preference order, IANA names
+  -www                  answer an HTTP GET with a page describing the connection
+  -naccept N            exit after N connections
+  -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
+  -provider NAME        crypto provider: subtle (default) or noble
+  -quiet                do not print connection summaries
+Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
+goes to stdout and stdin goes to every open connection.`;
+
+/** One accepted connection. */
+interface Session {
+  id: number;
+  tls: TlsStream;
+  writer?: WritableStreamDefaultWriter<Uint8Array>;
+}
+
+/** Runs s_server; resolves with the exit status once -naccept is reached (or never). */
+export async function sServer(argv: readonly string[]): Promise<number> {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) {
+    process.stdout.write(`${SERVER_USAGE}\n`);
+    return 0;
+  }
+  const { host, port } = parseHostPort(
+    stringFlag(flags, 'accept') ?? stringFlag(flags, 'port') ?? '4433',
+    '127.0.0.1',
+  );
+  const naccept = parseNaccept(stringFlag(flags, 'naccept'));
+  const config = await serverConfig(flags);
+  const www = flags.www === true;
+  const quiet = flags.quiet === true;
+
+  const sessions = new Set<Session>();
+  const stdin = stdinBroadcaster(sessions);
+  let accepted = 0;
+  let finishedAll: (() => void) | undefined;
+  const allDone = new Promise<void>((resolve) => {
+    finishedAll = resolve;
+  });
+
+  const onTransport = (transport: Transport, peer: PeerAddress) => {
+    accepted++;
+    if (naccept !== undefined && accepted >= naccept) void listener.close();
+    const session: Session = { id: accepted, tls: accept(transport, config) };
+    sessions.add(session);
+    serve(session, peer, { www, quiet, stdin })
+      .catch((error) => process.stderr.write(`Connection ${session.id}: ${errorLine(error)}\n`))
+      .finally(() => {
+        sessions.delete(session);
+        stdin.update();
+        if (naccept !== undefined && accepted >= naccept && sessions.size === 0) finishedAll?.();
+      });
+  };
+  const listener = await listen(port, host, onTransport);
+
+  const shown = listener.address.includes(':') ? `[${listener.address}]` : listener.address;
+  process.stdout.write(`ACCEPT ${shown}:${listener.port}\n`);
+  process.stderr.write(`ACCEPT ${shown}:${listener.port}\n`);
+
+  const stop = () => {
+    void listener.close();
+    for (const session of sessions) void session.tls.close();
+    finishedAll?.();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await allDone;
+  return 0;
+}
+
+function parseNaccept(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError('-naccept needs a count');
+  return Number(text);
+}
+
+async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
+  const provider = chooseProvider(stringFlag(flags, 'provider'));
+  const load = async (certFlag: string, keyFlag: string): Promise<CertifiedKey | undefined> => {
+    const certPath = stringFlag(flags, certFlag);
+    const keyPath = stringFlag(flags, keyFlag) ?? certPath;
+    if (!certPath || !keyPath) return undefined;
+    return certifiedKeyFromPem(
+      readText(certPath, 'certificate'),
+      readText(keyPath, 'private key'),
+      provider,
+    );
+  };
+  const first = await load('cert', 'key');
+  if (!first) throw new UsageError('-cert FILE is required (and -key FILE unless it is in -cert)');
+  const second = await load('cert2', 'key2');
+  const config: ServerConfig = {
+    provider,
+    certificates: second ? [first, second] : [first],
+    keyLog: keyLogTo(stringFlag(flags, 'keylogfile')),
+  };
+  const alpn = stringFlag(flags, 'alpn');
+  if (alpn) config.alpnProtocols = splitAlpn(alpn);
+  const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
+  if (groups) config.groups = parseGroups(splitList(groups));
+  const suites = stringFlag(flags, 'ciphersuites');
+  if (suites) config.cipherSuites = parseCipherSuites(splitList(suites));
+  return config;
+}
+
+interface ServeOptions {
+  www: boolean;
+  quiet: boolean;
+  stdin: { update(): void };
+}
+
+/** Handshakes, prints the summary, then serves one connection. */
+async function serve(session: Session, peer: PeerAddress, options: ServeOptions): Promise<void> {
+  const { tls } = session;
+  try {
+    const info = await tls.opened;
+    if (!options.quiet) {
+      const header = `Connection: ${session.id} from ${peer.address}:${peer.port}`;
+      process.stderr.write(`${[header, ...summaryLines(info)].join('\n')}\n`);
+    }
+    if (options.www) {
+      await serveWww(tls);
+    } else {
+      session.writer = tls.writable.getWriter();
+      options.stdin.update();
+      // The client's data goes to stdout until it closes; then we close too.
+      await pipeToNode(tls.readable, process.stdout);
+      session.writer.releaseLock();
+      session.writer = undefined;
+    }
+  } finally {
+    await tls.close();
+  }
+  // Reports the error that ended the connection, if one did.
+  await tls.closed;
+}
+
+/** Reads one HTTP request and answers it with the connection's description, then closes. */
+async function serveWww(tls: TlsStream): Promise<void> {
+  const request = await readHttpRequest(tls.readable);
+  const writer = tls.writable.getWriter();
+  await writer.write(wwwResponse(request, tls.info));
+  await writer.close();
+  // Wait (briefly) for the client's close_notify before letting go.
+  const closed = tls.closed.then(() => true);
+  closed.catch(() => undefined);
+  await Promise.race([closed, sleep(CLOSE_GRACE_MS).then(() => false)]);
+}
+
+/**
+ * Sends stdin to every connection that is exchanging data. Stdin is read only while such a
+ * connection exists, and paused while a write is in flight (back-pressure).
+ */
+function stdinBroadcaster(sessions: Set<Session>): { update(): void } {
+  let listening = false;
+  const onData = (chunk: Buffer) => {
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const writes = [...sessions]
+      .filter((s) => s.writer)
+      .map((s) => s.writer!.write(bytes).catch(() => undefined));
+    process.stdin.pause();
+    void Promise.all(writes).then(() => update());
+  };
+  const update = () => {
+    const wanted = [...sessions].some((s) => s.writer);
+    if (wanted && !listening) {
+      listening = true;
+      process.stdin.on('data', onData);
+    }
+    if (wanted) process.stdin.resume();
+    else process.stdin.pause();
+  };
+  process.stdin.on('error', () => undefined);
+  return { update };
+}
