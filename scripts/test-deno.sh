@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the runtime-neutral unit suite (test/unit/**/*.test.ts) and the shim's own conformance
+# test under Deno. deno.json maps `vitest` to test/runtimes/deno-vitest-shim.ts and resolves npm
+# packages from node_modules. Extra arguments go to `deno test` (e.g. --filter 'Reader').
+# Prints `N passed, N failed` last; exits non-zero if any test failed or Deno did not finish.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+deno=node_modules/.bin/deno
+if [ ! -x "$deno" ]; then
+  echo "test-deno: $deno not found (the deno npm package is a devDependency)" >&2
+  echo "0 passed, 0 failed"
+  exit 1
+fi
+
+mapfile -t files < <(find test/unit test/runtimes -name '*.test.ts' -type f | sort)
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "test-deno: no test files" >&2
+  echo "0 passed, 0 failed"
+  exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Only the environment reads tinyrainbow (used by @vitest/expect) makes to pick colours.
+# --no-check: tsc (npm run check) type-checks these files against vitest's own types.
+NO_COLOR=1 RUST_BACKTRACE=0 "$deno" test --no-check --no-prompt \
+  --allow-env=FORCE_TTY,NO_COLOR,FORCE_COLOR,TERM,CI "${files[@]}" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Deno's summary: `ok | 117 passed | 0 failed (2s)` or `FAILED | 2 passed | 1 failed | ...`.
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
+if [ -z "$summary" ]; then
+  echo "test-deno: deno test exited with status $status before its summary" >&2
+  [ "$status" -eq 0 ] && status=1
+fi
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
