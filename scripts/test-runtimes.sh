@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the suite in Node (all tests), headless Chromium and Deno (test/unit/**), one after another.
+# Every runtime runs even if an earlier one failed; exits non-zero if any of them failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=()
+status=0
+for runtime in node browser deno; do
+  echo "=== test:$runtime ==="
+  if npm run --silent "test:$runtime"; then
+    results+=("test:$runtime passed")
+  else
+    results+=("test:$runtime FAILED")
+    status=1
+  fi
+done
+
+echo "=== summary ==="
+printf '%s\n' "${results[@]}"
+exit "$status"
