@@ -29,7 +29,7 @@ describe('checkAllowed: the RFC 8446 §4.2 table', () => {
     expect(() => checkAllowed(T.client_hello, tls12.map(ext))).not.toThrow();
   });
 
-  it('rejects a recognized extension in a message it is not listed for with illegal_parameter', () => {
+  it('rejects a recognized extension in a message not listed for it: illegal_parameter', () => {
     const cases: [number, number, boolean?][] = [
       [T.server_hello, E.server_name],
       [T.server_hello, E.application_layer_protocol_negotiation],

@@ -10,6 +10,7 @@ import {
   SignatureScheme,
 } from '../../src/msgs/enums.ts';
 import { encodeAlpn } from '../../src/msgs/extensions/alpn.ts';
+import type { Extension } from '../../src/msgs/extensions/extension.ts';
 import { encodeKeyShareClientHello } from '../../src/msgs/extensions/key-share.ts';
 import { encodeOfferedPsks } from '../../src/msgs/extensions/pre-shared-key.ts';
 import { encodePskKeyExchangeModes } from '../../src/msgs/extensions/psk-key-exchange-modes.ts';
@@ -41,7 +42,7 @@ export function seq(n: number, start = 0): Uint8Array {
 
 /** A TLS 1.3 ClientHello with the usual extensions, GREASE included, optionally with a PSK. */
 export function sampleClientHello(withPsk = false): ClientHello {
-  const extensions = [
+  const extensions: Extension[] = [
     { type: 0x0a0a, data: new Uint8Array(0) },
     { type: ExtensionType.server_name, data: encodeServerName('example.com') },
     {
