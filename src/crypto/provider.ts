@@ -121,7 +121,12 @@ export interface CryptoProvider {
    * ecdsa schemes regardless of curve binding). Returns false on a bad signature; throws
    * TlsError UNSUPPORTED_CERTIFICATE for an unsupported scheme or key.
    */
-  verify(scheme: number, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  verify(
+    scheme: number,
+    spki: Uint8Array,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
 
   /** Loads a private key for signing. Throws TlsError CONFIG on unsupported keys. */
   signingKey(source: PrivateKeySource): Promise<SigningKey>;
