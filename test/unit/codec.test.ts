@@ -141,7 +141,7 @@ describe('Reader: vectors', () => {
   });
 
   it('rejects a length above max before reading the body', () => {
-    // RFC 8446 §4.1.2: legacy_session_id<0..32>; the body is present but the length is not allowed.
+    // RFC 8446 §4.1.2: legacy_session_id<0..32>. The body is present; the length is what fails.
     const error = decodeFailure(() =>
       new Reader(concat(bytes(33), new Uint8Array(33))).vec8('legacy_session_id', 0, 32),
     );
