@@ -1,0 +1,102 @@
+/**
+ * gnutls peers. `gnutls-cli` is used as a client against webtls servers on 127.0.0.1.
+ * `gnutls-serv` binds every interface, so it only runs inside a private network namespace
+ * (`unshare -n`), together with the webtls client that talks to it.
+ */
+import type { GroupName, SuiteName } from './pki.ts';
+import { ROOT } from './pki.ts';
+import { type Proc, startProc } from './proc.ts';
+
+/** gnutls priority names. */
+const GNUTLS_GROUP: Record<GroupName, string> = {
+  X25519: 'GROUP-X25519',
+  'P-256': 'GROUP-SECP256R1',
+  'P-384': 'GROUP-SECP384R1',
+};
+const GNUTLS_CIPHER: Record<SuiteName, string> = {
+  TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
+  TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
+  TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
+};
+
+/** A TLS 1.3-only priority string, optionally pinned to one group and one cipher. */
+export function gnutlsPriority(group?: GroupName, suite?: SuiteName): string {
+  let priority = 'NORMAL:-VERS-ALL:+VERS-TLS1.3';
+  if (group) priority += `:-GROUP-ALL:+${GNUTLS_GROUP[group]}`;
+  if (suite) priority += `:-CIPHER-ALL:+${GNUTLS_CIPHER[suite]}`;
+  return priority;
+}
+
+/** Options for gnutls-cli. */
+export interface GnutlsClientOptions {
+  port: number;
+  group?: GroupName;
+  suite?: SuiteName;
+  alpn?: string[];
+  /** SNI and the name verified (default localhost). */
+  serverName?: string;
+}
+
+/** Starts gnutls-cli against 127.0.0.1:port, verifying against the test root. */
+export function startGnutlsClient(options: GnutlsClientOptions): Proc {
+  const args = [
+    '--x509cafile',
+    ROOT,
+    '--priority',
+    gnutlsPriority(options.group, options.suite),
+    '--sni-hostname',
+    options.serverName ?? 'localhost',
+    '--verify-hostname',
+    options.serverName ?? 'localhost',
+    '-p',
+    String(options.port),
+  ];
+  for (const protocol of options.alpn ?? []) args.push('--alpn', protocol);
+  args.push('127.0.0.1');
+  return startProc('gnutls-cli', args);
+}
+
+/** The gnutls-serv command line for a server inside a namespace (port fixed: nothing else is there). */
+export function gnutlsServeArgs(options: {
+  port: number;
+  chain: string;
+  key: string;
+  mode: 'echo' | 'http';
+  alpn?: string;
+}): string[] {
+  const args = [`--${options.mode}`, '-p', String(options.port)];
+  args.push('--x509certfile', options.chain, '--x509keyfile', options.key);
+  args.push('--priority', gnutlsPriority());
+  if (options.alpn) args.push('--alpn', options.alpn);
+  return args;
+}
+
+/** Quotes a word for sh. */
+export function shQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs `servers` (gnutls-serv argument lists, each waited for until it listens) and then
+ * `client` (a shell command) inside one fresh network namespace with only loopback up.
+ * Resolves with the process; its output carries the client's output.
+ */
+export function startInNetns(servers: string[][], client: string): Proc {
+  const lines = ['set -u', 'ip link set lo up', 'pids=""'];
+  servers.forEach((args, i) => {
+    const log = `/tmp/webtls-gnutls-serv.$$.${i}.log`;
+    lines.push(`gnutls-serv ${args.map(shQuote).join(' ')} >${log} 2>&1 & pids="$pids $!"`);
+    // Wait (at most 10 s) until it listens.
+    lines.push(
+      `n=0; until grep -q 'listening on IPv4' ${log}; do n=$((n+1)); ` +
+        `if [ $n -gt 100 ]; then echo "gnutls-serv did not start"; cat ${log}; exit 90; fi; sleep 0.1; done`,
+    );
+  });
+  lines.push(
+    `${client}; rc=$?`,
+    'kill $pids 2>/dev/null',
+    'rm -f /tmp/webtls-gnutls-serv.$$.*',
+    'exit $rc',
+  );
+  return startProc('unshare', ['-n', 'sh', '-c', lines.join('\n')]);
+}
