@@ -1,0 +1,59 @@
+import type { TlsEvent } from './conn/types.ts';
+import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
+import type { ServerCertVerifier } from './verify/types.ts';
+
+/** Limits on what a peer can make us buffer or do. All have safe defaults. */
+export interface Limits {
+  /** Largest handshake message accepted, in bytes (default 64 KiB). */
+  maxHandshakeMessage?: number;
+  /** Decrypted application data buffered before back-pressure (default 1 MiB). */
+  maxBufferedPlaintext?: number;
+  /** Consecutive empty records / warning alerts / CCS records tolerated (default 32). */
+  maxEmptyRecords?: number;
+}
+
+interface CommonConfig {
+  /** The crypto provider; defaults to `subtle`. */
+  provider?: CryptoProvider;
+  /** Cipher suites in preference order (code points); defaults to the provider's. */
+  cipherSuites?: readonly number[];
+  /** Key-exchange groups in preference order (code points); defaults to the provider's. */
+  groups?: readonly number[];
+  /** ALPN protocols in preference order. */
+  alpnProtocols?: readonly string[];
+  /** 'TLSv1.3' (default) or 'TLSv1.2' once that lands. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * Receives one SSLKEYLOGFILE line per secret (`LABEL <client_random> <secret>`, hex). For
+   * debugging only: whoever holds these lines can decrypt the connection.
+   */
+  keyLog?: (line: string) => void;
+  /** Receives handshake steps; never secrets. */
+  onEvent?: (event: TlsEvent) => void;
+  limits?: Limits;
+}
+
+export interface ClientConfig extends CommonConfig {
+  /** Verifies the server's chain. Defaults to the webpki verifier over `roots`. */
+  verifier?: ServerCertVerifier;
+  /** Trust anchors (PEM text or DER) for the default verifier; defaults to bundled roots. */
+  roots?: readonly (string | Uint8Array)[];
+  /** How many key shares to send up front (default 2: the first two groups). */
+  keyShares?: number;
+  /** Send the legacy_session_id and CCS for middlebox compatibility (default true). */
+  middleboxCompat?: boolean;
+}
+
+/** A certificate chain (DER, leaf first) and the key that signs for it. */
+export interface CertifiedKey {
+  chain: Uint8Array[];
+  key: SigningKey;
+}
+
+export interface ServerConfig extends CommonConfig {
+  /** Certificates to serve, chosen by SNI and by the client's signature schemes. */
+  certificates: CertifiedKey[];
+  /** Always answer the first ClientHello with a HelloRetryRequest carrying a cookie. */
+  requireCookie?: boolean;
+}
