@@ -1,5 +1,6 @@
 /** Certificate verification: the public surface of src/verify. */
 
+export { parseTrustAnchors, TrustAnchor } from './anchors.ts';
 export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
 export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
 export { mozillaRoots } from './roots/index.ts';
@@ -9,9 +10,11 @@ export type {
   VerifiedChain,
   VerifyOptions,
 } from './types.ts';
-export { parseTrustAnchors, type WebpkiVerifierOptions, webpkiVerifier } from './webpki.ts';
+export { type WebpkiVerifierOptions, webpkiVerifier } from './webpki.ts';
 export {
+  type CertificateIdentity,
   certificateDnsNames,
+  certificateIdentity,
   certificateIpAddresses,
   certificateSummary,
   type ParsedCertificate,

@@ -13,13 +13,14 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes } from '../util/bytes.ts';
 import { certSignatureScheme } from './algorithms.ts';
+import type { TrustAnchor } from './anchors.ts';
 import { checkNameConstraints } from './constraints.ts';
 import { isSelfIssued, KeyUsageBit, type ParsedCertificate } from './x509.ts';
 
 /** Inputs to path building. */
 export interface PathOptions {
-  /** Trust anchors, as parsed certificates. */
-  anchors: readonly ParsedCertificate[];
+  /** Trust anchors. */
+  anchors: readonly TrustAnchor[];
   /** Every presented certificate other than the end-entity one, in any order. */
   intermediates: readonly ParsedCertificate[];
   provider: CryptoProvider;
@@ -137,11 +138,15 @@ function checkConstraintsBelow(ca: ParsedCertificate, below: readonly ParsedCert
   });
 }
 
+function isAnchor(anchor: TrustAnchor, cert: ParsedCertificate): boolean {
+  return equalBytes(anchor.subject, cert.subject.der) && equalBytes(anchor.spki, cert.spki);
+}
+
 function sameIdentity(a: ParsedCertificate, b: ParsedCertificate): boolean {
   return equalBytes(a.subject.der, b.subject.der) && equalBytes(a.spki, b.spki);
 }
 
-/** Candidates whose subject is `cert`'s issuer, those with a matching key identifier first. */
+/** Presented certificates whose subject is `cert`'s issuer, matching key identifiers first. */
 function issuersOf(cert: ParsedCertificate, pool: readonly ParsedCertificate[]) {
   const named = pool.filter((c) => equalBytes(c.subject.der, cert.issuer.der));
   const aki = cert.authorityKeyId;
@@ -172,11 +177,11 @@ export async function buildPath(
 
   checkEndEntity(leaf, options);
   // A presented certificate that is itself a trust anchor (a pinned self-signed certificate).
-  if (options.anchors.some((a) => sameIdentity(a, leaf))) return [leaf];
+  if (options.anchors.some((a) => isAnchor(a, leaf))) return [leaf];
 
   // A presented copy of a trust anchor is treated as the anchor, never as an intermediate.
   const intermediates = options.intermediates.filter(
-    (c) => !options.anchors.some((a) => sameIdentity(a, c)),
+    (c) => !options.anchors.some((a) => isAnchor(a, c)),
   );
 
   const verifySignature = async (child: ParsedCertificate, issuer: ParsedCertificate) => {
@@ -216,9 +221,11 @@ export async function buildPath(
     let candidates = 0;
 
     // 1. A trust anchor that issued `child` ends the path.
-    for (const anchor of issuersOf(child, options.anchors)) {
+    for (const a of options.anchors) {
+      if (!equalBytes(a.subject, child.issuer.der)) continue;
       candidates++;
       try {
+        const anchor = a.parsed();
         checkConstraintsBelow(anchor, path);
         await verifySignature(child, anchor);
         return [...path, anchor];

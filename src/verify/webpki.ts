@@ -3,7 +3,7 @@
  * the server's identity against the end-entity certificate's subjectAltName (RFC 6125).
  */
 import { TlsError } from '../error.ts';
-import { isPem, pemCertificates } from '../util/pem.ts';
+import { parseTrustAnchors, type TrustAnchor } from './anchors.ts';
 import { formatIpAddress, matchesIdentity, referenceId } from './names.ts';
 import { buildPath } from './path.ts';
 import { mozillaRoots } from './roots/index.ts';
@@ -23,41 +23,10 @@ export interface WebpkiVerifierOptions {
   maxPathLength?: number;
 }
 
-/**
- * Parses trust anchors given as PEM text or DER. Throws TlsError CONFIG when one cannot be
- * parsed or none is given.
- */
-export function parseTrustAnchors(roots: readonly (string | Uint8Array)[]): ParsedCertificate[] {
-  const ders: Uint8Array[] = [];
-  for (const root of roots) {
-    if (typeof root !== 'string') {
-      ders.push(root);
-      continue;
-    }
-    if (!isPem(root)) throw new TlsError('CONFIG', 'tls: a root given as text must be PEM');
-    try {
-      ders.push(...pemCertificates(root));
-    } catch (e) {
-      throw new TlsError('CONFIG', 'tls: root PEM is malformed', { layer: 'config', cause: e });
-    }
-  }
-  if (ders.length === 0) throw new TlsError('CONFIG', 'tls: no root certificates given');
-  return ders.map((der, i) => {
-    try {
-      return parseCertificate(der);
-    } catch (e) {
-      throw new TlsError('CONFIG', `tls: root certificate #${i} cannot be parsed`, {
-        layer: 'config',
-        cause: e,
-      });
-    }
-  });
-}
+let defaultAnchors: TrustAnchor[] | undefined;
 
-let defaultAnchors: ParsedCertificate[] | undefined;
-
-/** Mozilla's roots, parsed once per process on first use. */
-function mozillaAnchors(): ParsedCertificate[] {
+/** Mozilla's roots, indexed once per process on first use (each parsed when first reached). */
+function mozillaAnchors(): TrustAnchor[] {
   defaultAnchors ??= parseTrustAnchors(mozillaRoots());
   return defaultAnchors;
 }
@@ -80,6 +49,17 @@ function describeNames(cert: ParsedCertificate): string {
  */
 export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertVerifier {
   const configured = options.roots ? parseTrustAnchors(options.roots) : undefined;
+  // Configured roots are few: parse them now so a bad one is a configuration error.
+  configured?.forEach((anchor, i) => {
+    try {
+      anchor.parsed();
+    } catch (e) {
+      throw new TlsError('CONFIG', `tls: root certificate #${i} cannot be parsed`, {
+        layer: 'config',
+        cause: e,
+      });
+    }
+  });
   return {
     async verifyServer(
       chain: readonly Uint8Array[],
