@@ -11,6 +11,7 @@
 
 import { TlsError } from '../error.ts';
 import { DerError, DerReader, derOid, Tag, tlv } from './der.ts';
+import { isOnCurve } from './ec-point.ts';
 import { Oid } from './oids.ts';
 import type { HashAlgorithm } from './provider.ts';
 
@@ -149,6 +150,8 @@ function parseEc(params: DerReader, point: Uint8Array): ParsedSpki {
     (point.length === 1 + 2 * c.size && point[0] === 0x04) ||
     (point.length === 1 + c.size && (point[0] === 0x02 || point[0] === 0x03));
   if (!ok) throw new DerError(`bad ${c.curve} point encoding`);
+  // SEC 1 §3.2.2.1: the point must be on the curve (not every WebCrypto checks on import).
+  if (!isOnCurve(c.curve, point)) throw new DerError(`${c.curve} public key is not on the curve`);
   return { algorithm: 'ecdsa', curve: c.curve, bits: c.bits, key: point };
 }
 

@@ -17,6 +17,7 @@ import {
   type DhKeyPair,
   illegalShare,
 } from './dh.ts';
+import { isOnCurve } from './ec-point.ts';
 import { ecPkcs8, x25519Pkcs8 } from './pkcs8.ts';
 import type { RandomSource } from './random.ts';
 import type { ModernSubtle } from './subtle-probe.ts';
@@ -131,19 +132,18 @@ export function subtleEcdh(ctx: SubtleKxContext, group: number): DhAlgorithm {
         publicKey,
         async derive(peerShare: Uint8Array): Promise<Uint8Array> {
           checkShareShape(group, name, peerShare);
-          let pub: CryptoKey;
+          const share = peerShare.slice();
+          // RFC 8446 §4.2.8.2: the point must be on the curve. Checked here because not every
+          // WebCrypto validates points on import.
+          if (!isOnCurve(curve, share)) throw illegalShare(`${name} share is not on the curve`);
+          let bits: ArrayBuffer;
           try {
-            // RFC 8446 §4.2.8.2: import validates that the point is on the curve.
-            pub = await subtle.importKey('raw', bufferSource(peerShare.slice()), alg, true, []);
+            const pub = await subtle.importKey('raw', bufferSource(share), alg, true, []);
+            bits = await subtle.deriveBits({ name: 'ECDH', public: pub }, priv, secretLength * 8);
           } catch (e) {
-            throw illegalShare(`${name} share is not a valid curve point`, e);
+            throw illegalShare(`${name} share rejected by WebCrypto`, e);
           }
           // RFC 8446 §7.4.1: the shared secret is the x-coordinate.
-          const bits = await subtle.deriveBits(
-            { name: 'ECDH', public: pub },
-            priv,
-            secretLength * 8,
-          );
           return new Uint8Array(bits);
         },
       };
