@@ -24,4 +24,9 @@ export {
   NamedGroup,
   SignatureScheme,
 } from './msgs/enums.ts';
-export type { ServerCertVerifier, ServerIdentity, VerifiedChain, VerifyOptions } from './verify/types.ts';
+export type {
+  ServerCertVerifier,
+  ServerIdentity,
+  VerifiedChain,
+  VerifyOptions,
+} from './verify/types.ts';

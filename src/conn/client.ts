@@ -39,8 +39,10 @@ export class ClientConnection extends ConnectionCore {
     const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
       provider.cipherSuites.includes(s),
     );
-    if (groups.length === 0) throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
-    if (cipherSuites.length === 0) throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
+    if (groups.length === 0)
+      throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
+    if (cipherSuites.length === 0)
+      throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
     this.info.serverName = options.serverName;
     this.ctx = {
       conn: this,

@@ -119,7 +119,8 @@ export abstract class ConnectionCore implements Connection {
 
   async write(data: Uint8Array): Promise<void> {
     this.throwIfFailed();
-    if (!this.established) throw new TlsError('INTERNAL_ERROR', 'tls: write before handshake', { layer: 'app' });
+    if (!this.established)
+      throw new TlsError('INTERNAL_ERROR', 'tls: write before handshake', { layer: 'app' });
     if (this.sentClose) throw new TlsError('CLOSED', 'tls: write after close', { layer: 'app' });
     if (data.length === 0) return;
     await this.records.send(ContentType.application_data, data);
@@ -127,7 +128,8 @@ export abstract class ConnectionCore implements Connection {
 
   async keyUpdate(requestPeer = false): Promise<void> {
     this.throwIfFailed();
-    if (!this.established) throw new TlsError('INTERNAL_ERROR', 'tls: key update before handshake', { layer: 'app' });
+    if (!this.established)
+      throw new TlsError('INTERNAL_ERROR', 'tls: key update before handshake', { layer: 'app' });
     await this.sendKeyUpdate(requestPeer);
   }
 
@@ -242,7 +244,11 @@ export abstract class ConnectionCore implements Connection {
     }
   }
 
-  private async handleRecord(type: number, content: Uint8Array, isProtected: boolean): Promise<void> {
+  private async handleRecord(
+    type: number,
+    content: Uint8Array,
+    isProtected: boolean,
+  ): Promise<void> {
     this.countEmpty(type, content);
     switch (type) {
       case ContentType.change_cipher_spec:
@@ -256,7 +262,9 @@ export abstract class ConnectionCore implements Connection {
       default:
         // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
         // terminate the connection with an "unexpected_message" alert."
-        throw new TlsError('UNEXPECTED_MESSAGE', `tls: unknown record type ${type}`, { layer: 'record' });
+        throw new TlsError('UNEXPECTED_MESSAGE', `tls: unknown record type ${type}`, {
+          layer: 'record',
+        });
     }
   }
 
@@ -265,7 +273,9 @@ export abstract class ConnectionCore implements Connection {
     const empty = content.length === 0 || type === ContentType.change_cipher_spec;
     this.emptyRun = empty ? this.emptyRun + 1 : 0;
     if (this.emptyRun > this.limits.maxEmptyRecords) {
-      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many empty records in a row', { layer: 'record' });
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many empty records in a row', {
+        layer: 'record',
+      });
     }
   }
 
@@ -273,7 +283,9 @@ export abstract class ConnectionCore implements Connection {
     // RFC 8446 §5: a ChangeCipherSpec record with the single byte 0x01, received in the clear
     // during the handshake, is dropped; any other is an unexpected_message.
     if (isProtected || this.established || content.length !== 1 || content[0] !== 1) {
-      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: unexpected ChangeCipherSpec', { layer: 'record' });
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: unexpected ChangeCipherSpec', {
+        layer: 'record',
+      });
     }
   }
 
@@ -304,7 +316,9 @@ export abstract class ConnectionCore implements Connection {
     }
     // Once keys are in place, every handshake record must be protected (RFC 8446 §5).
     if (this.records.hasReadKey && !isProtected) {
-      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: plaintext handshake after keys', { layer: 'record' });
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: plaintext handshake after keys', {
+        layer: 'record',
+      });
     }
     this.joiner.push(content);
     for (let msg = this.joiner.next(); msg; msg = this.joiner.next()) {
@@ -317,7 +331,9 @@ export abstract class ConnectionCore implements Connection {
   private handleApplicationData(content: Uint8Array, isProtected: boolean): void {
     // Application data is only valid protected under application keys (RFC 8446 §2).
     if (!isProtected || !this.established) {
-      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: application data before handshake', { layer: 'record' });
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: application data before handshake', {
+        layer: 'record',
+      });
     }
     if (content.length === 0) return;
     this.plaintext.push(content);
@@ -339,16 +355,21 @@ export abstract class ConnectionCore implements Connection {
     // "If the request_update field is set to "update_requested", then the receiver MUST send
     // a KeyUpdate of its own with request_update set to "update_not_requested" prior to
     // sending its next Application Data record."
-    if (requestUpdate === KeyUpdateRequest.update_requested && !this.sentClose) await this.sendKeyUpdate(false);
+    if (requestUpdate === KeyUpdateRequest.update_requested && !this.sentClose)
+      await this.sendKeyUpdate(false);
   }
 
   private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
     const k = this.keying!;
-    await this.sendHandshake(HandshakeType.key_update, encodeKeyUpdate({
+    await this.sendHandshake(
+      HandshakeType.key_update,
+      encodeKeyUpdate({
         requestUpdate: requestPeer
           ? KeyUpdateRequest.update_requested
           : KeyUpdateRequest.update_not_requested,
-      }), 'KeyUpdate');
+      }),
+      'KeyUpdate',
+    );
     const next = await nextTrafficSecret(this.provider, this.hash, k.writeSecret!);
     await this.setWriteSecret(next);
   }

@@ -17,7 +17,9 @@ export class ServerConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     if (config.certificates.length === 0) {
-      throw new TlsError('CONFIG', 'tls: a server needs at least one certificate', { layer: 'config' });
+      throw new TlsError('CONFIG', 'tls: a server needs at least one certificate', {
+        layer: 'config',
+      });
     }
     if (config.minVersion === 'TLSv1.2' && config.maxVersion === 'TLSv1.2') {
       throw new TlsError('CONFIG', 'tls: TLS 1.2 is not implemented yet', { layer: 'config' });
@@ -26,8 +28,10 @@ export class ServerConnection extends ConnectionCore {
     const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
       provider.cipherSuites.includes(s),
     );
-    if (groups.length === 0) throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
-    if (cipherSuites.length === 0) throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
+    if (groups.length === 0)
+      throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
+    if (cipherSuites.length === 0)
+      throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
     const ctx: ServerContext = {
       conn: this,
       provider,

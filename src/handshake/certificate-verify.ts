@@ -61,10 +61,16 @@ export function schemeFitsKey(scheme: number, spki: Uint8Array): boolean {
   const curve = boundCurve(scheme);
   if (curve) return info.algorithm === 'ecdsa' && info.curve === curve;
   if (scheme === SignatureScheme.ed25519) return info.algorithm === 'ed25519';
-  if (scheme >= SignatureScheme.rsa_pss_rsae_sha256 && scheme <= SignatureScheme.rsa_pss_rsae_sha512) {
+  if (
+    scheme >= SignatureScheme.rsa_pss_rsae_sha256 &&
+    scheme <= SignatureScheme.rsa_pss_rsae_sha512
+  ) {
     return info.algorithm === 'rsa';
   }
-  if (scheme >= SignatureScheme.rsa_pss_pss_sha256 && scheme <= SignatureScheme.rsa_pss_pss_sha512) {
+  if (
+    scheme >= SignatureScheme.rsa_pss_pss_sha256 &&
+    scheme <= SignatureScheme.rsa_pss_pss_sha512
+  ) {
     return info.algorithm === 'rsa-pss';
   }
   return false;
@@ -87,10 +93,16 @@ export async function verifyCertificateVerify(
 ): Promise<void> {
   const { scheme, spki } = options;
   if (!options.offered.includes(scheme) || !isTls13SignatureScheme(scheme)) {
-    throw new TlsError('ILLEGAL_PARAMETER', `tls: peer signed with a scheme not offered (0x${scheme.toString(16)})`);
+    throw new TlsError(
+      'ILLEGAL_PARAMETER',
+      `tls: peer signed with a scheme not offered (0x${scheme.toString(16)})`,
+    );
   }
   if (!schemeFitsKey(scheme, spki)) {
-    throw new TlsError('ILLEGAL_PARAMETER', 'tls: signature scheme does not match the certificate key');
+    throw new TlsError(
+      'ILLEGAL_PARAMETER',
+      'tls: signature scheme does not match the certificate key',
+    );
   }
   const content = certificateVerifyContent(options.server, options.transcriptHash);
   const ok = await provider.verify(scheme, spki, content, options.signature);

@@ -70,7 +70,10 @@ export class EarlySecret extends Stage {
 export class HandshakeSecret extends Stage {
   /** [client, server] handshake traffic secrets over ClientHello...ServerHello. */
   trafficSecrets(helloHash: Uint8Array): Promise<[Uint8Array, Uint8Array]> {
-    return Promise.all([this.derive('c hs traffic', helloHash), this.derive('s hs traffic', helloHash)]);
+    return Promise.all([
+      this.derive('c hs traffic', helloHash),
+      this.derive('s hs traffic', helloHash),
+    ]);
   }
 
   async master(): Promise<MasterSecret> {
@@ -84,7 +87,10 @@ export class HandshakeSecret extends Stage {
 export class MasterSecret extends Stage {
   /** [client, server] application traffic secrets over ClientHello...server Finished. */
   trafficSecrets(finishedHash: Uint8Array): Promise<[Uint8Array, Uint8Array]> {
-    return Promise.all([this.derive('c ap traffic', finishedHash), this.derive('s ap traffic', finishedHash)]);
+    return Promise.all([
+      this.derive('c ap traffic', finishedHash),
+      this.derive('s ap traffic', finishedHash),
+    ]);
   }
 
   /** exporter_master_secret over ClientHello...server Finished. */
@@ -121,7 +127,14 @@ export async function finishedVerifyData(
   transcriptHash: Uint8Array,
 ): Promise<Uint8Array> {
   const empty = new Uint8Array(0);
-  const finishedKey = await expandLabel(provider, hash, baseKey, 'finished', empty, hashLength[hash]);
+  const finishedKey = await expandLabel(
+    provider,
+    hash,
+    baseKey,
+    'finished',
+    empty,
+    hashLength[hash],
+  );
   return provider.hmac(hash, finishedKey, transcriptHash);
 }
 

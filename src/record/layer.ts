@@ -1,6 +1,6 @@
 import type { AeadKey } from '../crypto/provider.ts';
-import { concat } from '../util/bytes.ts';
 import { ContentType } from '../msgs/enums.ts';
+import { concat } from '../util/bytes.ts';
 import { Deframer, MAX_PLAINTEXT, type RawRecord, RECORD_HEADER } from './deframer.ts';
 import { RecordOpener, RecordSealer } from './protection.ts';
 
@@ -67,9 +67,9 @@ export class RecordLayer {
     while (this.pendingOpen.length < 32) {
       const raw = this.peekProtected();
       if (!raw) return;
-      const result = opener.open(raw.header, raw.fragment).then(
-        (r): InboundRecord => ({ type: r.type, content: r.content, protected: true }),
-      );
+      const result = opener
+        .open(raw.header, raw.fragment)
+        .then((r): InboundRecord => ({ type: r.type, content: r.content, protected: true }));
       result.catch(() => {}); // Observed by next(); also silences a dropped speculative open.
       this.pendingOpen.push({ raw, result });
     }

@@ -21,13 +21,7 @@ function nonceFor(iv: Uint8Array, seq: bigint): Uint8Array {
 
 /** The 5-byte header of a protected TLS 1.3 record, also its AAD (RFC 8446 §5.2). */
 function protectedHeader(length: number): Uint8Array {
-  return new Uint8Array([
-    ContentType.application_data,
-    0x03,
-    0x03,
-    length >>> 8,
-    length & 0xff,
-  ]);
+  return new Uint8Array([ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff]);
 }
 
 /** Sequence numbers never wrap (RFC 8446 §5.3); a key must be updated long before. */
@@ -90,7 +84,9 @@ export class RecordOpener {
     if (fragment.length < TAG + 1 || fragment.length > MAX_CIPHERTEXT) {
       // RFC 8446 §5.2: too short to hold a tag and a content type, or too long.
       const code = fragment.length > MAX_CIPHERTEXT ? 'RECORD_OVERFLOW' : 'BAD_RECORD_MAC';
-      return Promise.reject(new TlsError(code, 'tls: bad protected record length', { layer: 'record' }));
+      return Promise.reject(
+        new TlsError(code, 'tls: bad protected record length', { layer: 'record' }),
+      );
     }
     return this.aead.open(nonceFor(this.iv, seq), header, fragment).then(unpad);
   }

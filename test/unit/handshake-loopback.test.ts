@@ -78,7 +78,12 @@ describe.each(providers)('loopback handshake (%s provider)', (_name, make) => {
     ['P-384', certs.p384CertPem, certs.p384KeyPem],
     ['Ed25519', certs.ed25519CertPem, certs.ed25519KeyPem],
     ['RSA', certs.rsaCertPem, certs.rsaKeyPem],
-  ])('authenticates with a %s certificate', async (_n, cert, key) => {
+  ])('authenticates with a %s certificate', async (n, cert, key) => {
+    if (n === 'RSA' && provider.name === 'noble') {
+      // The noble provider verifies RSA but does not sign with it (a documented non-feature).
+      await expect(certifiedKey(provider, cert, key)).rejects.toMatchObject({ code: 'CONFIG' });
+      return;
+    }
     const server = await serverConfig({ certificates: [await certifiedKey(provider, cert, key)] });
     const { c } = await connect(clientConfig(), server);
     expect(c.handshakeComplete).toBe(true);
@@ -86,7 +91,10 @@ describe.each(providers)('loopback handshake (%s provider)', (_name, make) => {
   });
 
   it('retries when the server wants a group the client sent no share for', async () => {
-    const client = clientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShares: 1 });
+    const client = clientConfig({
+      groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+      keyShares: 1,
+    });
     const { c, s } = await connect(client, await serverConfig({ groups: [NamedGroup.secp256r1] }));
     expect(c.info.helloRetry).toBe(true);
     expect(s.info.helloRetry).toBe(true);
@@ -106,7 +114,10 @@ describe.each(providers)('loopback handshake (%s provider)', (_name, make) => {
     );
     expect(c.info.alpn).toBe('http/1.1');
     expect(s.info.alpn).toBe('http/1.1');
-    const failing = connect(clientConfig({ alpnProtocols: ['h2'] }), await serverConfig({ alpnProtocols: ['x'] }));
+    const failing = connect(
+      clientConfig({ alpnProtocols: ['h2'] }),
+      await serverConfig({ alpnProtocols: ['x'] }),
+    );
     await expect(failing).rejects.toMatchObject({ code: 'NO_APPLICATION_PROTOCOL' });
   });
 

@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { nobleProvider, subtleProvider } from '../../src/crypto/index.ts';
 import { tls13Suite } from '../../src/crypto/suites.ts';
 import { withFixedKeyShares } from '../../src/crypto/testing.ts';
+import { certificateVerifyContent } from '../../src/handshake/certificate-verify.ts';
 import { EarlySecret, finishedVerifyData, trafficKeys } from '../../src/keyschedule/tls13.ts';
 import { Transcript } from '../../src/keyschedule/transcript.ts';
-import { certificateVerifyContent } from '../../src/handshake/certificate-verify.ts';
 import { decodeCertificate } from '../../src/msgs/certificate.ts';
 import { decodeCertificateVerify } from '../../src/msgs/certificate-verify.ts';
 import { CipherSuite, ContentType, NamedGroup } from '../../src/msgs/enums.ts';
 import { HandshakeJoiner } from '../../src/msgs/handshake.ts';
 import { RecordLayer } from '../../src/record/layer.ts';
-import { parseCertificate } from '../../src/verify/x509.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
+import { parseCertificate } from '../../src/verify/x509.ts';
 import { rfc8448 as v } from './data/rfc8448.ts';
 
 /**
@@ -28,9 +28,12 @@ describe.each([
   const hash = suite.hash;
 
   async function schedule() {
-    const provider = withFixedKeyShares(base, { [NamedGroup.x25519]: [fromHex(v.clientPrivateKey)] });
+    const provider = withFixedKeyShares(base, {
+      [NamedGroup.x25519]: [fromHex(v.clientPrivateKey)],
+    });
     const share = await provider.keyExchange(NamedGroup.x25519)!.generate();
-    const serverShare = fromHex(v.serverHello).subarray(90 - 32);
+    // The server's x25519 share sits before the 6-byte supported_versions extension.
+    const serverShare = fromHex(v.serverHello).subarray(52, 84);
     const shared = await share.complete(serverShare);
     const transcript = new Transcript(provider);
     transcript.setHash(hash);
@@ -52,10 +55,14 @@ describe.each([
   });
 
   it('reproduces the server key share from its private key', async () => {
-    const provider = withFixedKeyShares(base, { [NamedGroup.x25519]: [fromHex(v.serverPrivateKey)] });
+    const provider = withFixedKeyShares(base, {
+      [NamedGroup.x25519]: [fromHex(v.serverPrivateKey)],
+    });
     const clientShare = fromHex('99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c');
-    const { share, secret } = await provider.keyExchange(NamedGroup.x25519)!.encapsulate(clientShare);
-    expect(toHex(share)).toBe(toHex(fromHex(v.serverHello).subarray(90 - 32)));
+    const { share, secret } = await provider
+      .keyExchange(NamedGroup.x25519)!
+      .encapsulate(clientShare);
+    expect(toHex(share)).toBe(toHex(fromHex(v.serverHello).subarray(52, 84)));
     expect(toHex(secret)).toBe(v.sharedSecret);
   });
 
@@ -95,13 +102,22 @@ describe.each([
     const leaf = decodeCertificate(cert.body).entries[0].data;
     const { algorithm, signature } = decodeCertificateVerify(cv.body);
     const content = certificateVerifyContent(true, await transcript.current());
-    expect(await provider.verify(algorithm, parseCertificate(leaf).spki, content, signature)).toBe(true);
+    expect(await provider.verify(algorithm, parseCertificate(leaf).spki, content, signature)).toBe(
+      true,
+    );
     const tampered = signature.slice();
     tampered[10] ^= 1;
-    expect(await provider.verify(algorithm, parseCertificate(leaf).spki, content, tampered)).toBe(false);
+    expect(await provider.verify(algorithm, parseCertificate(leaf).spki, content, tampered)).toBe(
+      false,
+    );
     transcript.add(cv.raw);
 
-    const serverFinished = await finishedVerifyData(provider, hash, serverHs, await transcript.current());
+    const serverFinished = await finishedVerifyData(
+      provider,
+      hash,
+      serverHs,
+      await transcript.current(),
+    );
     expect(toHex(serverFinished)).toBe(v.serverVerifyData);
     expect(toHex(fin.body)).toBe(v.serverVerifyData);
     transcript.add(fin.raw);

@@ -11,12 +11,13 @@ import { type ClientHello, encodeClientHello } from '../../msgs/client-hello.ts'
 import { decodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
 import {
   ExtensionType,
-  HandshakeType,
   groupName,
+  HandshakeType,
   nameOf,
   ProtocolVersion,
   SignatureScheme,
 } from '../../msgs/enums.ts';
+import { checkAllowed, checkOffered } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpnSelected, encodeAlpn } from '../../msgs/extensions/alpn.ts';
 import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
 import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
@@ -32,7 +33,6 @@ import {
   decodeSupportedVersionsServer,
   encodeSupportedVersionsClient,
 } from '../../msgs/extensions/supported-versions.ts';
-import { checkAllowed, checkOffered } from '../../msgs/extensions/allowed.ts';
 import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import {
@@ -40,9 +40,9 @@ import {
   isHelloRetryRequest,
   type ServerHello,
 } from '../../msgs/server-hello.ts';
+import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
-import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { verifyCertificateVerify } from '../certificate-verify.ts';
 import type { ClientContext } from './context.ts';
 
@@ -107,23 +107,41 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
   };
   const transcript = new Transcript(provider);
   const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false };
-  transcript.add(await ctx.conn.sendHandshake(HandshakeType.client_hello, encodeClientHello(hello), 'ClientHello'));
+  transcript.add(
+    await ctx.conn.sendHandshake(
+      HandshakeType.client_hello,
+      encodeClientHello(hello),
+      'ClientHello',
+    ),
+  );
   return new ExpectServerHello(flight);
 }
 
-function clientExtensions(ctx: ClientContext, shares: KeyShare[], cookie?: Uint8Array): Extension[] {
+function clientExtensions(
+  ctx: ClientContext,
+  shares: KeyShare[],
+  cookie?: Uint8Array,
+): Extension[] {
   const ext: Extension[] = [];
   // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
   if (ctx.serverName && !isIpAddress(ctx.serverName)) {
     ext.push({ type: ExtensionType.server_name, data: encodeServerName(ctx.serverName) });
   }
   ext.push(
-    { type: ExtensionType.supported_versions, data: encodeSupportedVersionsClient([ProtocolVersion.TLSv1_3]) },
+    {
+      type: ExtensionType.supported_versions,
+      data: encodeSupportedVersionsClient([ProtocolVersion.TLSv1_3]),
+    },
     { type: ExtensionType.supported_groups, data: encodeSupportedGroups(ctx.groups) },
-    { type: ExtensionType.signature_algorithms, data: encodeSignatureSchemes(ctx.signatureSchemes) },
+    {
+      type: ExtensionType.signature_algorithms,
+      data: encodeSignatureSchemes(ctx.signatureSchemes),
+    },
     {
       type: ExtensionType.key_share,
-      data: encodeKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))),
+      data: encodeKeyShareClientHello(
+        shares.map((s) => ({ group: s.group, keyExchange: s.publicKey })),
+      ),
     },
   );
   if (ctx.alpnProtocols.length > 0) {
@@ -143,7 +161,7 @@ class ExpectServerHello implements HandshakeState {
 
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
     if (msg.type !== HandshakeType.server_hello) throw unexpected(msg, this.name);
-    const { ctx, hello } = this.f;
+    const { hello } = this.f;
     const sh = decodeServerHello(msg.body);
 
     // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 or older,
@@ -247,7 +265,8 @@ class ExpectServerHello implements HandshakeState {
     const entry = decodeKeyShareServerHello(keyShareExt);
     // §4.2.8: the server's share must be in a group the client offered a share for.
     const share = f.shares.find((s) => s.group === entry.group);
-    if (!share) throw new TlsError('ILLEGAL_PARAMETER', 'tls: server key share in a group not offered');
+    if (!share)
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server key share in a group not offered');
 
     const suite = tls13Suite(sh.cipherSuite)!;
     ctx.conn.setSuite(suite);
@@ -297,13 +316,17 @@ class ExpectEncryptedExtensions implements HandshakeState {
       const selected = fromUtf8(decodeAlpnSelected(alpn));
       // RFC 7301 §3.1: the server's protocol must be one the client offered.
       if (!ctx.alpnProtocols.includes(selected)) {
-        throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected an ALPN protocol not offered');
+        throw new TlsError(
+          'ILLEGAL_PARAMETER',
+          'tls: server selected an ALPN protocol not offered',
+        );
       }
       ctx.conn.info.alpn = selected;
     }
     const sni = findExtension(ee.extensions, ExtensionType.server_name);
     // RFC 6066 §3: the server's acknowledgement is an empty extension.
-    if (sni && sni.length !== 0) throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
+    if (sni && sni.length !== 0)
+      throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
     this.f.transcript.add(msg.raw);
     return new ExpectCertificateOrRequest(this.f);
   }
@@ -320,7 +343,10 @@ class ExpectCertificateOrRequest implements HandshakeState {
       checkAllowed(HandshakeType.certificate_request, cr.extensions);
       // RFC 8446 §4.3.2: signature_algorithms is required in CertificateRequest.
       if (!findExtension(cr.extensions, ExtensionType.signature_algorithms)) {
-        throw new TlsError('MISSING_EXTENSION', 'tls: CertificateRequest without signature_algorithms');
+        throw new TlsError(
+          'MISSING_EXTENSION',
+          'tls: CertificateRequest without signature_algorithms',
+        );
       }
       // §4.3.2: in the main handshake the context is empty.
       if (cr.context.length !== 0) {
@@ -349,7 +375,8 @@ class ExpectCertificate implements HandshakeState {
     }
     // §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort
     // the handshake with a "decode_error" alert."
-    if (cert.entries.length === 0) throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');
+    if (cert.entries.length === 0)
+      throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');
     const chain = cert.entries.map((e) => e.data);
     ctx.conn.info.peerCertificates = chain;
     this.f.transcript.add(msg.raw);
@@ -403,7 +430,12 @@ class ExpectFinished implements HandshakeState {
     const hash = transcript.hash;
 
     // RFC 8446 §4.4.4: verify the server's Finished over the transcript so far.
-    const expected = await finishedVerifyData(provider, hash, f.serverSecret, await transcript.current());
+    const expected = await finishedVerifyData(
+      provider,
+      hash,
+      f.serverSecret,
+      await transcript.current(),
+    );
     const finished = decodeFinished(msg.body, expected.length);
     if (!equalBytes(finished, expected)) {
       throw new TlsError('DECRYPT_ERROR', 'tls: server Finished does not verify');
@@ -430,8 +462,15 @@ class ExpectFinished implements HandshakeState {
       );
       transcript.add(framed);
     }
-    const verifyData = await finishedVerifyData(provider, hash, f.clientSecret, await transcript.current());
-    transcript.add(await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'));
+    const verifyData = await finishedVerifyData(
+      provider,
+      hash,
+      f.clientSecret,
+      await transcript.current(),
+    );
+    transcript.add(
+      await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'),
+    );
     await conn.setWriteSecret(clientApp);
     await conn.setReadSecret(serverApp);
     conn.markEstablished();

@@ -28,11 +28,16 @@ export function selectCertificate(
 ): { cert: CertifiedKey; scheme: number } {
   const usable: { cert: CertifiedKey; scheme: number }[] = [];
   for (const cert of certificates) {
-    const scheme = cert.key.schemes.find((s) => isTls13SignatureScheme(s) && clientSchemes.includes(s));
+    const scheme = cert.key.schemes.find(
+      (s) => isTls13SignatureScheme(s) && clientSchemes.includes(s),
+    );
     if (scheme !== undefined) usable.push({ cert, scheme });
   }
   if (usable.length === 0) {
-    throw new TlsError('HANDSHAKE_FAILURE', 'tls: no certificate fits the client signature schemes');
+    throw new TlsError(
+      'HANDSHAKE_FAILURE',
+      'tls: no certificate fits the client signature schemes',
+    );
   }
   if (serverName) {
     const byName = usable.find((u) => namesOf(u.cert).some((n) => matchDnsName(n, serverName)));

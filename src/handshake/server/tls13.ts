@@ -7,7 +7,13 @@ import { encodeCertificate } from '../../msgs/certificate.ts';
 import { encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { type ClientHello, decodeClientHello } from '../../msgs/client-hello.ts';
 import { encodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
-import { ExtensionType, groupName, HandshakeType, nameOf, ProtocolVersion } from '../../msgs/enums.ts';
+import {
+  ExtensionType,
+  groupName,
+  HandshakeType,
+  nameOf,
+  ProtocolVersion,
+} from '../../msgs/enums.ts';
 import { checkAllowed } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpn, encodeAlpnSelected } from '../../msgs/extensions/alpn.ts';
 import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
@@ -42,7 +48,8 @@ import { selectCertificate } from './select-certificate.ts';
 
 /** What a HelloRetryRequest committed the server to (RFC 8446 §4.1.4). */
 interface Retry {
-  group: number;
+  /** The group asked for, or undefined when the HRR only carried a cookie. */
+  group: number | undefined;
   suite: number;
   cookie?: Uint8Array;
   transcript: Transcript;
@@ -85,26 +92,36 @@ export class ExpectClientHello implements HandshakeState {
     if (retry) {
       // RFC 8446 §4.1.2: the second ClientHello answers the HelloRetryRequest: one key share,
       // in the selected group; the same cookie; a suite consistent with the HRR.
-      const share = offer.shares.length === 1 ? offer.shares[0] : undefined;
-      if (!share || share.group !== retry.group) {
-        throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello without the requested key share');
+      const share =
+        retry.group === undefined
+          ? preferredShare(ctx.groups, offer.shares)
+          : offer.shares.length === 1
+            ? offer.shares[0]
+            : undefined;
+      if (!share || (retry.group !== undefined && share.group !== retry.group)) {
+        throw new TlsError(
+          'ILLEGAL_PARAMETER',
+          'tls: retried ClientHello without the requested key share',
+        );
       }
       if (retry.cookie && !(offer.cookie && equalBytes(offer.cookie, retry.cookie))) {
         throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello with a wrong cookie');
       }
       if (offer.suite !== retry.suite) {
-        throw new TlsError('ILLEGAL_PARAMETER', 'tls: retried ClientHello changed the cipher suites');
+        throw new TlsError(
+          'ILLEGAL_PARAMETER',
+          'tls: retried ClientHello changed the cipher suites',
+        );
       }
       return this.respond(offer, share, transcript, retry.sentCcs);
     }
 
     // §4.2.8: use a key share the client sent in a group we accept, in our preference order;
     // otherwise ask for one in our most preferred common group.
-    const share = ctx.groups
-      .map((g) => offer.shares.find((s) => s.group === g))
-      .find((s) => s !== undefined);
+    const share = preferredShare(ctx.groups, offer.shares);
     if (share && !ctx.requireCookie) return this.respond(offer, share, transcript, false);
-    const group = share?.group ?? ctx.groups.find((g) => offer.groups.includes(g));
+    if (share) return this.helloRetry(offer, undefined, transcript);
+    const group = ctx.groups.find((g) => offer.groups.includes(g));
     if (group === undefined) {
       throw new TlsError('HANDSHAKE_FAILURE', 'tls: no key-exchange group in common');
     }
@@ -129,7 +146,8 @@ export class ExpectClientHello implements HandshakeState {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: TLS 1.3 ClientHello with compression');
     }
     const suite = ctx.cipherSuites.find((s) => hello.cipherSuites.includes(s));
-    if (suite === undefined) throw new TlsError('HANDSHAKE_FAILURE', 'tls: no cipher suite in common');
+    if (suite === undefined)
+      throw new TlsError('HANDSHAKE_FAILURE', 'tls: no cipher suite in common');
 
     // §9.2: without a PSK, a ClientHello must carry signature_algorithms, supported_groups and
     // key_share, else "missing_extension".
@@ -137,7 +155,10 @@ export class ExpectClientHello implements HandshakeState {
     const groupsExt = ext(ExtensionType.supported_groups);
     const keyShare = ext(ExtensionType.key_share);
     if (!sigAlgs || !groupsExt || !keyShare) {
-      throw new TlsError('MISSING_EXTENSION', 'tls: ClientHello lacks signature_algorithms, supported_groups or key_share');
+      throw new TlsError(
+        'MISSING_EXTENSION',
+        'tls: ClientHello lacks signature_algorithms, supported_groups or key_share',
+      );
     }
     const groups = decodeSupportedGroups(groupsExt);
     const shares = decodeKeyShareClientHello(keyShare);
@@ -162,14 +183,27 @@ export class ExpectClientHello implements HandshakeState {
   }
 
   /** RFC 8446 §4.1.4: send a HelloRetryRequest and wait for the second ClientHello. */
-  private async helloRetry(offer: Offer, group: number, transcript: Transcript): Promise<HandshakeState> {
+  private async helloRetry(
+    offer: Offer,
+    group: number | undefined,
+    transcript: Transcript,
+  ): Promise<HandshakeState> {
     const { ctx } = this;
     ctx.conn.info.helloRetry = true;
     await transcript.replaceWithMessageHash();
     const extensions: Extension[] = [
-      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3) },
-      { type: ExtensionType.key_share, data: encodeKeyShareHelloRetryRequest(group) },
+      {
+        type: ExtensionType.supported_versions,
+        data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3),
+      },
     ];
+    // §4.2.8: key_share names a group only when the client must send a new share.
+    if (group !== undefined) {
+      extensions.push({
+        type: ExtensionType.key_share,
+        data: encodeKeyShareHelloRetryRequest(group),
+      });
+    }
     const cookie = ctx.requireCookie ? ctx.provider.random(32) : undefined;
     if (cookie) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
     const hrr = encodeServerHello({
@@ -180,7 +214,9 @@ export class ExpectClientHello implements HandshakeState {
       legacyCompressionMethod: 0,
       extensions,
     });
-    transcript.add(await ctx.conn.sendHandshake(HandshakeType.server_hello, hrr, 'HelloRetryRequest'));
+    transcript.add(
+      await ctx.conn.sendHandshake(HandshakeType.server_hello, hrr, 'HelloRetryRequest'),
+    );
     // Appendix D.4: in compatibility mode the CCS follows the server's first handshake message.
     const sentCcs = offer.hello.legacySessionId.length > 0;
     if (sentCcs) await ctx.conn.sendCompatCcs();
@@ -205,7 +241,9 @@ export class ExpectClientHello implements HandshakeState {
     // Decide everything that can fail before anything is sent.
     const alpn = chooseAlpn(ctx.alpnProtocols, offer.alpn);
     const { cert, scheme } = selectCertificate(ctx.certificates, offer.serverName, offer.schemes);
-    const { share: serverShare, secret } = await ctx.group(share.group).encapsulate(share.keyExchange);
+    const { share: serverShare, secret } = await ctx
+      .group(share.group)
+      .encapsulate(share.keyExchange);
 
     // 1. ServerHello, in the clear.
     const sh = encodeServerHello({
@@ -215,8 +253,14 @@ export class ExpectClientHello implements HandshakeState {
       cipherSuite: offer.suite,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3) },
-        { type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: share.group, keyExchange: serverShare }) },
+        {
+          type: ExtensionType.supported_versions,
+          data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3),
+        },
+        {
+          type: ExtensionType.key_share,
+          data: encodeKeyShareServerHello({ group: share.group, keyExchange: serverShare }),
+        },
       ],
     });
     transcript.add(await conn.sendHandshake(HandshakeType.server_hello, sh, 'ServerHello'));
@@ -234,12 +278,20 @@ export class ExpectClientHello implements HandshakeState {
     const ee: Extension[] = [];
     if (alpn !== undefined) {
       conn.info.alpn = alpn;
-      ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnSelected(utf8(alpn)) });
+      ee.push({
+        type: ExtensionType.application_layer_protocol_negotiation,
+        data: encodeAlpnSelected(utf8(alpn)),
+      });
     }
     // RFC 6066 §3: acknowledge a server_name we used with an empty extension.
-    if (offer.serverName !== undefined) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    if (offer.serverName !== undefined)
+      ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     transcript.add(
-      await conn.sendHandshake(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: ee }), 'EncryptedExtensions'),
+      await conn.sendHandshake(
+        HandshakeType.encrypted_extensions,
+        encodeEncryptedExtensions({ extensions: ee }),
+        'EncryptedExtensions',
+      ),
     );
 
     // 4. Certificate and CertificateVerify (§4.4.2, §4.4.3).
@@ -259,8 +311,15 @@ export class ExpectClientHello implements HandshakeState {
     );
 
     // 5. Finished, then application write keys.
-    const verifyData = await finishedVerifyData(provider, suite.hash, serverSecret, await transcript.current());
-    transcript.add(await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'));
+    const verifyData = await finishedVerifyData(
+      provider,
+      suite.hash,
+      serverSecret,
+      await transcript.current(),
+    );
+    transcript.add(
+      await conn.sendHandshake(HandshakeType.finished, encodeFinished(verifyData), 'Finished'),
+    );
     const master = await hs.master();
     const finishedHash = await transcript.current();
     const [clientApp, serverApp] = await master.trafficSecrets(finishedHash);
@@ -273,12 +332,25 @@ export class ExpectClientHello implements HandshakeState {
   }
 }
 
+/** The client's share in the group we like best, if it sent one we accept (§4.2.8). */
+function preferredShare(
+  ours: readonly number[],
+  shares: KeyShareEntry[],
+): KeyShareEntry | undefined {
+  for (const g of ours) {
+    const share = shares.find((s) => s.group === g);
+    if (share) return share;
+  }
+  return undefined;
+}
+
 /** RFC 7301 §3.2: the server's most preferred protocol that the client offers. */
 function chooseAlpn(ours: readonly string[], theirs: string[] | undefined): string | undefined {
   if (!theirs || ours.length === 0) return undefined;
   const chosen = ours.find((p) => theirs.includes(p));
   // "the server SHALL respond with a fatal "no_application_protocol" alert."
-  if (chosen === undefined) throw new TlsError('NO_APPLICATION_PROTOCOL', 'tls: no ALPN protocol in common');
+  if (chosen === undefined)
+    throw new TlsError('NO_APPLICATION_PROTOCOL', 'tls: no ALPN protocol in common');
   return chosen;
 }
 
@@ -301,7 +373,12 @@ class ExpectFinished implements HandshakeState {
     if (msg.type !== HandshakeType.finished) throw unexpected(msg, this.name);
     const { conn, provider } = this.ctx;
     const { transcript, clientSecret } = this.keys;
-    const expected = await finishedVerifyData(provider, transcript.hash, clientSecret, await transcript.current());
+    const expected = await finishedVerifyData(
+      provider,
+      transcript.hash,
+      clientSecret,
+      await transcript.current(),
+    );
     // RFC 8446 §4.4.4: a Finished that does not verify ends with "decrypt_error".
     if (!equalBytes(decodeFinished(msg.body, expected.length), expected)) {
       throw new TlsError('DECRYPT_ERROR', 'tls: client Finished does not verify');
@@ -323,5 +400,8 @@ class Established implements HandshakeState {
 }
 
 function unexpected(msg: HandshakeMessage, state: string): TlsError {
-  return new TlsError('UNEXPECTED_MESSAGE', `tls: unexpected ${nameOf(HandshakeType, msg.type, 2)} in ${state}`);
+  return new TlsError(
+    'UNEXPECTED_MESSAGE',
+    `tls: unexpected ${nameOf(HandshakeType, msg.type, 2)} in ${state}`,
+  );
 }
