@@ -5,6 +5,7 @@
  * implementations), X25519 and Ed25519 (absent from older engines), ML-KEM-768 (new).
  */
 
+import { TlsError } from '../error.ts';
 import { NamedGroup } from '../msgs/enums.ts';
 import { bufferSource } from '../util/bytes.ts';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from './defaults.ts';
@@ -38,9 +39,18 @@ export interface SubtleProviderOptions {
   fallback?: readonly NativeFeature[];
 }
 
-/** Creates the WebCrypto-backed provider. Probing happens lazily, on first use. */
+/**
+ * Creates the WebCrypto-backed provider. Probing happens lazily, on first use.
+ * @throws TlsError CONFIG where `crypto.subtle` is missing (e.g. an insecure browser context).
+ */
 export function subtleProvider(options: SubtleProviderOptions = {}): CryptoProvider {
-  const subtle = globalThis.crypto.subtle;
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) {
+    // Browsers hide WebCrypto outside secure contexts (plain http pages).
+    throw new TlsError('CONFIG', 'WebCrypto is unavailable here; use nobleProvider()', {
+      layer: 'config',
+    });
+  }
   const injected = options.random ? checkedRandom(options.random) : undefined;
   const random: RandomSource = injected ?? platformRandom;
   const forced = new Set(options.fallback ?? []);
