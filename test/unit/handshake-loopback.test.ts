@@ -151,6 +151,32 @@ describe.each(providers)('loopback handshake (%s provider)', (_name, make) => {
     expect(fromUtf8(c.read()!)).toBe('c');
   });
 
+  it('logs the same SSLKEYLOGFILE secrets on both sides, and reports handshake events', async () => {
+    const clientLines: string[] = [];
+    const serverLines: string[] = [];
+    const events: string[] = [];
+    await connect(
+      clientConfig({
+        keyLog: (l) => clientLines.push(l),
+        onEvent: (e) => events.push(`${e.type} ${e.name}`),
+      }),
+      await serverConfig({ keyLog: (l) => serverLines.push(l) }),
+    );
+    const labels = clientLines.map((l) => l.split(' ')[0]);
+    expect(labels).toEqual([
+      'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+      'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+      'CLIENT_TRAFFIC_SECRET_0',
+      'SERVER_TRAFFIC_SECRET_0',
+      'EXPORTER_SECRET',
+    ]);
+    for (const line of clientLines) expect(line).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64}$/);
+    expect([...serverLines].sort()).toEqual([...clientLines].sort());
+    expect(events).toContain('send ClientHello');
+    expect(events).toContain('receive server_hello');
+    expect(events).toContain('state handshake complete');
+  });
+
   it('reports close_notify from the peer', async () => {
     const { c, s } = await connect(clientConfig(), await serverConfig());
     await s.write(utf8('bye'));
