@@ -4,17 +4,17 @@
  * private-key RSA in BigInt would not be constant time.
  */
 
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError } from '../error.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-der.ts';
+import { ed25519Sign, ed25519Verify } from './noble-ed25519.ts';
 import { hashSync } from './noble-hash.ts';
 import { parsePkcs8 } from './pkcs8.ts';
 import type { PrivateKeySource, SigningKey } from './provider.ts';
 import { hashLength } from './provider.ts';
 import type { RandomSource } from './random.ts';
 import { rsaPkcs1Verify, rsaPssVerify } from './rsa-verify.ts';
-import { schemeInfo, schemesForKey } from './schemes.ts';
+import { checkScheme, schemeInfo, schemesForKey } from './schemes.ts';
 import { curveSize, type EcCurve } from './spki.ts';
 import { prepareVerify } from './verify-common.ts';
 
@@ -45,9 +45,7 @@ export function nobleVerify(
       );
     }
     case 'ed25519':
-      checkPoint(() => ed25519.Point.fromBytes(key.key).assertValidity());
-      // RFC 8032 §5.1.7 strict decoding, as WebCrypto does (not ZIP-215).
-      return quietly(() => ed25519.verify(signature, data, key.key, { zip215: false }));
+      return ed25519Verify(key.key, data, signature);
     case 'rsa-pss':
       return rsaPssVerify(
         key.rsa!,
@@ -86,7 +84,7 @@ export function nobleSigningKey(source: PrivateKeySource, random: RandomSource):
         schemes,
         async sign(scheme, data) {
           checkScheme(schemes, scheme);
-          return ed25519.sign(data, seed);
+          return ed25519Sign(seed, data);
         },
       };
     }
@@ -116,19 +114,6 @@ export function nobleSigningKey(source: PrivateKeySource, random: RandomSource):
         },
       };
     }
-  }
-}
-
-/** Throws unless the key offers the scheme. */
-export function checkScheme(schemes: readonly number[], scheme: number): void {
-  if (!schemes.includes(scheme)) {
-    throw new TlsError(
-      'INTERNAL_ERROR',
-      `signing key does not offer scheme 0x${scheme.toString(16)}`,
-      {
-        layer: 'crypto',
-      },
-    );
   }
 }
 

@@ -3,7 +3,8 @@
  * and for ECDSA the curve the scheme names.
  */
 
-import { SignatureScheme } from '../msgs/enums.ts';
+import { TlsError } from '../error.ts';
+import { nameOf, SignatureScheme } from '../msgs/enums.ts';
 import type { HashAlgorithm } from './provider.ts';
 import type { EcCurve } from './spki.ts';
 
@@ -86,5 +87,16 @@ export function schemesForKey(
       return [S.rsa_pss_rsae_sha256, S.rsa_pss_rsae_sha384, S.rsa_pss_rsae_sha512];
     case 'rsa-pss':
       return [S.rsa_pss_pss_sha256, S.rsa_pss_pss_sha384, S.rsa_pss_pss_sha512];
+  }
+}
+
+/** Throws unless a signing key offers the scheme (a caller bug, not a peer's). */
+export function checkScheme(schemes: readonly number[], scheme: number): void {
+  if (!schemes.includes(scheme)) {
+    throw new TlsError(
+      'INTERNAL_ERROR',
+      `signing key does not offer ${nameOf(SignatureScheme, scheme, 2)}`,
+      { layer: 'crypto' },
+    );
   }
 }

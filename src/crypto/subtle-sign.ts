@@ -3,16 +3,15 @@
  * runtime has it (else @noble/curves).
  */
 
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { TlsError } from '../error.ts';
 import { nameOf, SignatureScheme } from '../msgs/enums.ts';
 import { bufferSource } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-der.ts';
-import { checkScheme, nobleVerify } from './noble-sign.ts';
+import { ed25519Sign, ed25519Verify } from './noble-ed25519.ts';
 import { parsePkcs8, rsaEncryptionPkcs8 } from './pkcs8.ts';
 import type { HashAlgorithm, PrivateKeySource, SigningKey } from './provider.ts';
 import { hashLength } from './provider.ts';
-import { type SchemeInfo, schemeInfo, schemesForKey } from './schemes.ts';
+import { checkScheme, type SchemeInfo, schemeInfo, schemesForKey } from './schemes.ts';
 import { curveSize, type EcCurve, rsaEncryptionSpki } from './spki.ts';
 import { prepareVerify } from './verify-common.ts';
 
@@ -47,7 +46,7 @@ export async function subtleVerify(
       break;
     }
     case 'ed25519':
-      if (!(await ed25519Native())) return nobleVerify(scheme, spki, data, signature);
+      if (!(await ed25519Native())) return ed25519Verify(key.key, data, signature);
       sig = signature.slice();
       algorithm = params = { name: 'Ed25519' };
       break;
@@ -113,7 +112,7 @@ export async function subtleSigningKey(
             schemes,
             async sign(scheme, data) {
               checkScheme(schemes, scheme);
-              return ed25519.sign(data, seed);
+              return ed25519Sign(seed, data);
             },
           };
         }
