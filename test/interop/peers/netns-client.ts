@@ -1,0 +1,86 @@
+/**
+ * Runs inside a private network namespace next to gnutls-serv (which binds every interface):
+ * connects through the webtls streams API for each case given as JSON in argv[2] and prints one
+ * `RESULT {...}` line per case. Each case is bounded to 15 s.
+ */
+import { parseCipherSuites, parseGroups } from '../../../src/cli/names.ts';
+import { TlsError } from '../../../src/error.ts';
+import { tcpTransport } from '../../../src/node/index.ts';
+import { connect } from '../../../src/streams/index.ts';
+
+/** One connection to make. */
+export interface NetnsCase {
+  id: string;
+  port: number;
+  group?: string;
+  suite?: string;
+  alpn?: string[];
+  ca: string;
+  message: string;
+}
+
+/** What happened, printed as JSON. */
+export interface NetnsResult {
+  id: string;
+  ok: boolean;
+  group?: string;
+  suite?: string;
+  alpn?: string;
+  verification?: string;
+  received?: string;
+  code?: string;
+  error?: string;
+}
+
+async function runCase(c: NetnsCase, ca: string): Promise<NetnsResult> {
+  const tls = connect(await tcpTransport('127.0.0.1', c.port), {
+    serverName: 'localhost',
+    roots: [ca],
+    groups: c.group ? parseGroups([c.group]) : undefined,
+    cipherSuites: c.suite ? parseCipherSuites([c.suite]) : undefined,
+    alpnProtocols: c.alpn,
+  });
+  const timer = setTimeout(() => void tls.close(), 15_000);
+  try {
+    const info = await tls.opened;
+    const writer = tls.writable.getWriter();
+    await writer.write(new TextEncoder().encode(c.message));
+    const reader = tls.readable.getReader();
+    let received = '';
+    while (!received.includes(c.message)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+    return {
+      id: c.id,
+      ok: true,
+      group: info.group,
+      suite: info.cipherSuite,
+      alpn: info.alpn,
+      verification: info.verification,
+      received,
+    };
+  } finally {
+    clearTimeout(timer);
+    await tls.close();
+  }
+}
+
+const { readFileSync } = await import('node:fs');
+const cases = JSON.parse(process.argv[2] ?? '[]') as NetnsCase[];
+for (const c of cases) {
+  let result: NetnsResult;
+  try {
+    result = await runCase(c, readFileSync(c.ca, 'utf8'));
+  } catch (error) {
+    result = {
+      id: c.id,
+      ok: false,
+      code: error instanceof TlsError ? error.code : undefined,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+process.exit(0);
