@@ -26,6 +26,7 @@ export class Reader {
   }
 
   private need(n: number, field: string): void {
+    if (!(n >= 0)) throw decodeError(`tls: bad length ${n} for ${field}`);
     if (n > this.remaining) {
       throw decodeError(`tls: truncated ${field}: needed ${n} bytes, ${this.remaining} left`);
     }

@@ -1,3 +1,5 @@
+import { TlsError } from '../error.ts';
+
 /**
  * A growable byte buffer. Length prefixes are reserved, then back-patched once the body is
  * written, so nested vectors need no intermediate copies.
@@ -71,7 +73,11 @@ export class Writer {
     this.len += prefix;
     body(this);
     const n = this.len - at - prefix;
-    if (n >= 1 << (8 * prefix)) throw new RangeError(`tls: vector of ${n} bytes overflows prefix`);
+    if (n >= 1 << (8 * prefix)) {
+      throw new TlsError('INTERNAL_ERROR', `tls: vector of ${n} bytes overflows prefix`, {
+        layer: 'codec',
+      });
+    }
     for (let i = prefix - 1; i >= 0; i--) this.buf[at + (prefix - 1 - i)] = n >>> (8 * i);
     return this;
   }

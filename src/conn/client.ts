@@ -5,6 +5,7 @@ import type { ClientContext } from '../handshake/client/context.ts';
 import { clientSignatureSchemes, startClient } from '../handshake/client/tls13.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
+import { resolveNegotiable } from './resolve.ts';
 
 /** Options for one client connection. */
 export interface ClientOptions {
@@ -32,17 +33,7 @@ export class ClientConnection extends ConnectionCore {
   constructor(config: ClientConfig, options: ClientOptions) {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
-    if (config.minVersion === 'TLSv1.2' && config.maxVersion === 'TLSv1.2') {
-      throw new TlsError('CONFIG', 'tls: TLS 1.2 is not implemented yet', { layer: 'config' });
-    }
-    const groups = (config.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
-    const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
-      provider.cipherSuites.includes(s),
-    );
-    if (groups.length === 0)
-      throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
-    if (cipherSuites.length === 0)
-      throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
+    const { groups, cipherSuites } = resolveNegotiable(config, provider);
     this.info.serverName = options.serverName;
     this.ctx = {
       conn: this,

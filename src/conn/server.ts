@@ -4,6 +4,7 @@ import { TlsError } from '../error.ts';
 import type { ServerContext } from '../handshake/server/context.ts';
 import { ExpectClientHello } from '../handshake/server/tls13.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
+import { resolveNegotiable } from './resolve.ts';
 
 /**
  * A TLS server connection (sans-IO): feed the client's bytes with `readTls`, call `process()`,
@@ -21,17 +22,7 @@ export class ServerConnection extends ConnectionCore {
         layer: 'config',
       });
     }
-    if (config.minVersion === 'TLSv1.2' && config.maxVersion === 'TLSv1.2') {
-      throw new TlsError('CONFIG', 'tls: TLS 1.2 is not implemented yet', { layer: 'config' });
-    }
-    const groups = (config.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
-    const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
-      provider.cipherSuites.includes(s),
-    );
-    if (groups.length === 0)
-      throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
-    if (cipherSuites.length === 0)
-      throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
+    const { groups, cipherSuites } = resolveNegotiable(config, provider);
     const ctx: ServerContext = {
       conn: this,
       provider,
