@@ -33,8 +33,9 @@ export interface PathOptions {
   maxPathLength?: number;
 }
 
-/** Default bounds, after webpki's. */
+/** Signature checks one search may make (webpki's bound), so hostile chains stay cheap. */
 export const DEFAULT_MAX_SIGNATURE_CHECKS = 100;
+/** Certificates in one path, end-entity and trust anchor included. */
 export const DEFAULT_MAX_PATH_LENGTH = 8;
 
 function fail(code: TlsError['code'], message: string, cause?: unknown): TlsError {
