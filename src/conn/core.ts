@@ -70,6 +70,8 @@ export abstract class ConnectionCore implements Connection {
   private closeReceived = false;
   private established = false;
   private started = false;
+  /** A ClientHello has been sent or received (the compatibility CCS is allowed after it). */
+  private helloSeen = false;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -149,6 +151,7 @@ export abstract class ConnectionCore implements Connection {
   /** Frames a handshake message, sends it, and returns the framed bytes for the transcript. */
   async sendHandshake(type: number, body: Uint8Array, name: string): Promise<Uint8Array> {
     const framed = encodeHandshake(type, body);
+    this.helloSeen = true;
     this.emit('send', name, { bytes: framed.length });
     await this.records.send(ContentType.handshake, framed);
     return framed;
@@ -281,8 +284,10 @@ export abstract class ConnectionCore implements Connection {
 
   private handleCcs(content: Uint8Array, isProtected: boolean): void {
     // RFC 8446 §5: a ChangeCipherSpec record with the single byte 0x01, received in the clear
-    // during the handshake, is dropped; any other is an unexpected_message.
-    if (isProtected || this.established || content.length !== 1 || content[0] !== 1) {
+    // after the first ClientHello and before the peer's Finished, is dropped; any other is an
+    // unexpected_message.
+    const allowed = this.helloSeen && !this.established && !isProtected;
+    if (!allowed || content.length !== 1 || content[0] !== 1) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: unexpected ChangeCipherSpec', {
         layer: 'record',
       });
@@ -323,6 +328,7 @@ export abstract class ConnectionCore implements Connection {
     this.joiner.push(content);
     for (let msg = this.joiner.next(); msg; msg = this.joiner.next()) {
       this.emit('receive', handshakeLabel(msg.type), { bytes: msg.raw.length });
+      this.helloSeen = true;
       if (this.established) await this.handlePostHandshake(msg);
       else this.state = await this.state.handle(msg);
     }

@@ -197,3 +197,9 @@ describe('a misbehaving server', () => {
     expect(plainAlert(c.takeTls())).toBe(AlertDescription.unexpected_message);
   });
 });
+
+describe('ChangeCipherSpec rules (RFC 8446 §5)', () => {
+  it('a CCS before any ClientHello → unexpected_message', async () => {
+    await expectAlert(await server(), record(20, new Uint8Array([1])), 'UNEXPECTED_MESSAGE', 10);
+  });
+});

@@ -377,6 +377,12 @@ class ExpectCertificate implements HandshakeState {
     // the handshake with a "decode_error" alert."
     if (cert.entries.length === 0)
       throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');
+    // §4.4.2: CertificateEntry extensions must be ones allowed there and offered in ClientHello.
+    const offered = this.f.hello.extensions.map((e) => e.type);
+    for (const entry of cert.entries) {
+      checkAllowed(HandshakeType.certificate, entry.extensions);
+      checkOffered(offered, entry.extensions);
+    }
     const chain = cert.entries.map((e) => e.data);
     ctx.conn.info.peerCertificates = chain;
     this.f.transcript.add(msg.raw);
