@@ -3,6 +3,9 @@
  * `openssl s_server -www` with each group and suite, `openssl s_client` exchanges data both ways
  * with `s_server`, and the flags that select names, certificates and protocols do what they say.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpensslServer, startOpensslClient, startOpensslServer } from './peers/openssl.ts';
 import {
@@ -14,7 +17,7 @@ import {
 } from './peers/pki.ts';
 import { killAllPeers, startProc } from './peers/proc.ts';
 import { requirePeer } from './peers/require.ts';
-import { runWebtlsClientCli, startWebtlsServerCli } from './peers/webtls.ts';
+import { runWebtlsClientCli, startWebtlsServerCli, WEBTLS_BIN } from './peers/webtls.ts';
 
 const HAVE = requirePeer('openssl');
 const GET = 'GET / HTTP/1.0\r\n\r\n';
@@ -44,6 +47,60 @@ describe.skipIf(!HAVE)('bin/webtls s_client → openssl s_server -www', () => {
       expect(summary).toContain('Peer certificate: O=webtls test (p256),CN=localhost');
       expect(run.stdout).toMatch(/^HTTP\/1\.0 200 ok/);
       expect(run.stdout).toContain(`Cipher is ${suite}`);
+    },
+    CLI_TIMEOUT,
+  );
+
+  it(
+    'exits when the server closes first, with stdin still open',
+    async () => {
+      const args = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', ROOT, '-quiet'];
+      const client = startProc(WEBTLS_BIN, args);
+      client.write(GET);
+      const { code } = await client.waitExit(60_000);
+      expect(code, client.output).toBe(0);
+      expect(client.stdout).toMatch(/^HTTP\/1\.0 200 ok/);
+      // -quiet: no summary.
+      expect(client.stderr).not.toContain('Protocol:');
+    },
+    CLI_TIMEOUT,
+  );
+
+  it(
+    'writes the same key-log lines as openssl, with the noble provider',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'webtls-keylog-'));
+      try {
+        const ours = join(dir, 'webtls.keys');
+        const theirs = join(dir, 'openssl.keys');
+        const logging = await startOpensslServer({
+          cert: certFiles('p384'),
+          www: true,
+          extra: ['-keylogfile', theirs],
+        });
+        const args = ['-connect', `127.0.0.1:${logging.port}`, '-servername', 'localhost'];
+        args.push('-CAfile', ROOT, '-keylogfile', ours, '-provider', 'noble');
+        const run = await runWebtlsClientCli(args, GET);
+        expect(run.code, run.output).toBe(0);
+        logging.proc.kill();
+        const lines = (path: string) =>
+          readFileSync(path, 'utf8')
+            .split('\n')
+            .filter((line) => /^[A-Z0-9_]+ [0-9a-f]{64} [0-9a-f]+$/.test(line))
+            .sort();
+        const mine = lines(ours);
+        expect(mine.map((line) => line.split(' ')[0])).toEqual([
+          'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+          'CLIENT_TRAFFIC_SECRET_0',
+          'EXPORTER_SECRET',
+          'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+          'SERVER_TRAFFIC_SECRET_0',
+        ]);
+        const shared = lines(theirs).filter((line) => mine.includes(line));
+        expect(shared.length).toBe(mine.length);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     CLI_TIMEOUT,
   );
