@@ -92,7 +92,14 @@ export async function sServer(argv: readonly string[]): Promise<number> {
   const onTransport = (transport: Transport, peer: PeerAddress) => {
     accepted++;
     if (naccept !== undefined && accepted >= naccept) void listener.close();
-    const session: Session = { id: accepted, tls: accept(transport, config) };
+    let tls: TlsStream;
+    try {
+      tls = accept(transport, config);
+    } catch (error) {
+      process.stderr.write(`Connection ${accepted}: ${errorLine(error)}\n`);
+      return;
+    }
+    const session: Session = { id: accepted, tls };
     sessions.add(session);
     serve(session, peer, { www, quiet, stdin })
       .catch((error) => process.stderr.write(`Connection ${session.id}: ${errorLine(error)}\n`))

@@ -69,6 +69,8 @@ class StreamPump implements TlsStream {
   #pendingReadError: TlsError | undefined;
   #demand: (() => void) | undefined;
   #openedSettled = false;
+  /** The last step produced plaintext: the engine may have stopped at its cap with more. */
+  #engineMayHoldMore = false;
   #closeNotifySent = false;
   #finished = false;
   #failure: TlsError | undefined;
@@ -149,6 +151,16 @@ class StreamPump implements TlsStream {
       while (!this.#done()) {
         await this.#waitForRoom();
         if (this.#done()) return;
+        // The engine stops decrypting at its plaintext cap; let it finish what it holds before
+        // asking the transport for more, or the last records could wait forever.
+        if (this.#engineMayHoldMore) {
+          await this.#step(undefined);
+          if (this.#conn.peerClosed) {
+            await this.#onPeerClosed();
+            return;
+          }
+          continue;
+        }
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           result = await this.#reader.read();
@@ -202,11 +214,14 @@ class StreamPump implements TlsStream {
 
   /** Moves decrypted data into `readable` (or drops it when the app cancelled reading). */
   #deliver(): void {
+    let delivered = false;
     for (let data = this.#conn.read(); data; data = this.#conn.read()) {
+      delivered ||= data.byteLength > 0;
       if (this.#readableState === 'open' && data.byteLength > 0) {
         this.#readController.enqueue(data);
       }
     }
+    this.#engineMayHoldMore = delivered;
   }
 
   /** Waits until `readable` has room and the engine's own output has drained enough. */

@@ -54,7 +54,14 @@ export class FakeEngine implements Connection {
   #helloSent = false;
   #closed = false;
 
-  constructor(readonly isClient: boolean) {}
+  /**
+   * @param plaintextCap like the real engine's buffered-plaintext cap: `process()` stops after
+   *   this many data records until `read()` drains them.
+   */
+  constructor(
+    readonly isClient: boolean,
+    readonly plaintextCap = Number.POSITIVE_INFINITY,
+  ) {}
 
   readTls(data: Uint8Array): void {
     this.#in = concat(this.#in, data);
@@ -67,7 +74,7 @@ export class FakeEngine implements Connection {
       await Promise.resolve();
       if (this.failed) throw this.failed;
       if (this.isClient && !this.#helloSent) this.#sendHello();
-      while (this.#in.length >= 3 && !this.peerClosed) {
+      while (this.#in.length >= 3 && !this.peerClosed && this.#plain.length < this.plaintextCap) {
         const len = (this.#in[1] << 8) | this.#in[2];
         if (this.#in.length < 3 + len) break;
         const type = this.#in[0];

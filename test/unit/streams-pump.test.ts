@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TlsError } from '../../src/error.ts';
 import { openTlsStream } from '../../src/streams/tls-stream.ts';
 import type { StreamOptions, TlsStream, Transport } from '../../src/streams/types.ts';
-import { fromUtf8, utf8 } from '../../src/util/bytes.ts';
+import { concat, fromUtf8, utf8 } from '../../src/util/bytes.ts';
 import { FakeEngine, parseToy, Toy, toyRecord } from './fake-engine.ts';
 
 /** Two transports joined back to back, each direction a TransformStream (so back-pressure). */
@@ -65,9 +65,10 @@ class RawPeer {
 /** A client adapter over a toy engine, with its raw peer already past the hello exchange. */
 async function clientWithRawPeer(
   options: StreamOptions = {},
+  plaintextCap?: number,
 ): Promise<{ tls: TlsStream; engine: FakeEngine; raw: RawPeer }> {
   const [mine, theirs] = pipePair();
-  const engine = new FakeEngine(true);
+  const engine = new FakeEngine(true, plaintextCap);
   const tls = openTlsStream(engine, mine, options);
   const raw = new RawPeer(theirs);
   expect(await raw.next()).toMatchObject({ type: Toy.hello });
@@ -203,6 +204,21 @@ describe('stream adapter over a toy engine', () => {
     }
     await writing;
     expect(accepted).toBe(50);
+  });
+
+  it('lets the engine finish records it held back at its plaintext cap', async () => {
+    const { tls, raw } = await clientWithRawPeer({}, 1);
+    const burst = ['a', 'b', 'c', 'd', 'e'].map((letter) => toyRecord(Toy.data, utf8(letter)));
+    // One transport chunk, then silence: nothing else will prompt the adapter.
+    await raw.writer.write(concat(...burst));
+    const reader = tls.readable.getReader();
+    let text = '';
+    while (text.length < 5) {
+      const result = await within(reader.read(), 2000);
+      if (result === TIMEOUT || result.done) throw new Error(`stalled after '${text}'`);
+      text += fromUtf8(result.value);
+    }
+    expect(text).toBe('abcde');
   });
 
   it('stops reading while its own replies pile up in front of a peer that never reads', async () => {
