@@ -41,5 +41,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that went away (`webtls s_client ... | head`) is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  process.exit(error.code === 'EPIPE' ? 0 : 1);
+});
+
 const code = await main(process.argv.slice(2));
 process.exit(code);

@@ -1,0 +1,63 @@
+/** The CLI's flag, address and name parsing (src/cli/args.ts, src/cli/names.ts). */
+import { describe, expect, it } from 'vitest';
+import { parseFlags, parseHostPort, splitAlpn, splitList, UsageError } from '../../src/cli/args.ts';
+import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
+import { CipherSuite, NamedGroup } from '../../src/msgs/enums.ts';
+
+describe('parseHostPort', () => {
+  it('reads HOST:PORT, [IPv6]:PORT and, with a default host, a bare port', () => {
+    expect(parseHostPort('example.com:443')).toEqual({ host: 'example.com', port: 443 });
+    expect(parseHostPort('127.0.0.1:8443')).toEqual({ host: '127.0.0.1', port: 8443 });
+    expect(parseHostPort('[::1]:443')).toEqual({ host: '::1', port: 443 });
+    expect(parseHostPort('4433', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 4433 });
+  });
+
+  it('refuses a bare IPv6 address, a missing port and out-of-range ports', () => {
+    expect(() => parseHostPort('::1:443')).toThrow(UsageError);
+    expect(() => parseHostPort('example.com')).toThrow(UsageError);
+    expect(() => parseHostPort('4433')).toThrow(UsageError);
+    expect(() => parseHostPort('host:65536')).toThrow(/out of range/);
+    expect(() => parseHostPort('host:http')).toThrow(UsageError);
+  });
+});
+
+describe('parseFlags', () => {
+  const spec = { connect: 'string', quiet: 'boolean' } as const;
+
+  it('takes values from the next argument and booleans alone', () => {
+    expect(parseFlags(['-connect', 'h:1', '-quiet'], spec)).toEqual({
+      connect: 'h:1',
+      quiet: true,
+    });
+  });
+
+  it('refuses unknown flags, missing values and stray arguments', () => {
+    expect(() => parseFlags(['-nope'], spec)).toThrow(/unknown option/);
+    expect(() => parseFlags(['-connect'], spec)).toThrow(/needs a value/);
+    expect(() => parseFlags(['stray'], spec)).toThrow(/unexpected argument/);
+  });
+});
+
+describe('group and suite names', () => {
+  it('accepts openssl spellings', () => {
+    expect(parseGroups(splitList('X25519MLKEM768:x25519:P-256:prime256v1:secp384r1'))).toEqual([
+      NamedGroup.X25519MLKEM768,
+      NamedGroup.x25519,
+      NamedGroup.secp256r1,
+      NamedGroup.secp256r1,
+      NamedGroup.secp384r1,
+    ]);
+    expect(
+      parseCipherSuites(splitList('TLS_CHACHA20_POLY1305_SHA256,TLS_AES_128_GCM_SHA256')),
+    ).toEqual([CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_128_GCM_SHA256]);
+  });
+
+  it('refuses unknown names', () => {
+    expect(() => parseGroups(['ffdhe2048'])).toThrow(UsageError);
+    expect(() => parseCipherSuites(['ECDHE-RSA-AES128-GCM-SHA256'])).toThrow(UsageError);
+  });
+
+  it('splits ALPN lists on commas only', () => {
+    expect(splitAlpn('h2, http/1.1')).toEqual(['h2', 'http/1.1']);
+  });
+});
