@@ -7,6 +7,7 @@
  */
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignatureScheme } from '../src/msgs/enums.ts';
 import { certFiles, ROOT, SUITES } from '../test/interop/peers/pki.ts';
 import { killAllPeers } from '../test/interop/peers/proc.ts';
 import { requirePeer } from '../test/interop/peers/require.ts';
@@ -38,6 +39,8 @@ interface SecurityDetails {
   subjectName: string;
   issuer: string;
   sanList: string[];
+  /** The CertificateVerify scheme, as a number. */
+  serverSignatureAlgorithm?: number;
 }
 
 /** Opens a page with DevTools' Network domain on, to read the main document's TLS details. */
@@ -122,6 +125,8 @@ describe.skipIf(!HAVE)('Chromium → webtls accept(): X25519MLKEM768', () => {
     expect(Object.values(CHROMIUM_CIPHER)).toContain(security!.cipher);
     expect(security!.subjectName).toBe('localhost');
     expect(security!.issuer).toBe('webtls Test Intermediate CA (p256)');
+    // It checked webtls's CertificateVerify made with the P-256 key (RFC 8446 §4.4.3).
+    expect(security!.serverSignatureAlgorithm).toBe(SignatureScheme.ecdsa_secp256r1_sha256);
 
     // 3. The server's side. Chromium reads the HTTP/1.0 response to the end (our close_notify)
     // and then drops the TCP connection without a close_notify of its own: TRUNCATED, if
