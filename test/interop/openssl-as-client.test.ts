@@ -29,7 +29,7 @@ async function roundTrip(client: Proc, line: string): Promise<void> {
   const before = client.stdout.length;
   client.write(`${line}\n`);
   const escaped = line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await client.waitFor(new RegExp(`(^|\\n)${escaped}\\n`, 'g'), { stream: 'stdout' });
+  await client.waitFor(new RegExp(`(^|\\n)${escaped}\\n`), { stream: 'stdout' });
   expect(client.stdout.slice(before)).toContain(line);
 }
 
