@@ -2,8 +2,12 @@
  * node:tls interop, both directions, in-process: webtls client → node:tls server and node:tls
  * client → webtls accept(), for every group × suite × certificate type, plus ALPN.
  */
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
+import { tcpTransport } from '../../src/node/index.ts';
+import { connect } from '../../src/streams/index.ts';
 import { type NodeTlsServer, nodeTlsExchange, startNodeTlsServer } from './peers/node-tls.ts';
 import {
   CERT_LABELS,
@@ -111,5 +115,113 @@ describe('node:tls client → webtls accept()', () => {
     });
     expect(result.alpn).toBe('http/1.1');
     expect((await server.session(n)).info?.alpn).toBe('http/1.1');
+  });
+});
+
+/** 4 MiB of a pattern nobody would produce by accident. */
+function pattern(total: number): Uint8Array {
+  const data = new Uint8Array(total);
+  for (let i = 0; i < total; i++) data[i] = (i * 31 + (i >> 12)) & 0xff;
+  return data;
+}
+
+/** Polls `condition` every 10 ms for at most `timeoutMs`. */
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('volume and alerts with node:tls', () => {
+  const MiB4 = 4 * 1024 * 1024;
+
+  it('webtls client: 4 MiB through a node:tls echo server, writing and reading at once', async () => {
+    const server = await startNodeTlsServer({ cert: certFiles('p256') });
+    const tls = connect(await tcpTransport('127.0.0.1', server.port), {
+      serverName: 'localhost',
+      roots: [pem(ROOT)],
+    });
+    try {
+      await tls.opened;
+      const data = pattern(MiB4);
+      const writing = (async () => {
+        const writer = tls.writable.getWriter();
+        for (let offset = 0; offset < MiB4; offset += 16_384) {
+          await writer.write(data.subarray(offset, offset + 16_384));
+        }
+        writer.releaseLock();
+      })();
+      const reader = tls.readable.getReader();
+      let received = 0;
+      let mismatch = -1;
+      while (received < MiB4) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        for (let i = 0; i < value.length && mismatch < 0; i++) {
+          if (value[i] !== data[received + i]) mismatch = received + i;
+        }
+        received += value.length;
+      }
+      await writing;
+      expect(mismatch).toBe(-1);
+      expect(received).toBe(MiB4);
+    } finally {
+      await tls.close();
+      await server.close();
+    }
+  }, 60_000);
+
+  it('node:tls client: 4 MiB through a webtls echo server', async () => {
+    const server = await startWebtlsServer({ certificates: [await loadCert(certFiles('p256'))] });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: server.port,
+      servername: 'localhost',
+      ca: pem(ROOT),
+      minVersion: 'TLSv1.3',
+    });
+    socket.on('error', () => undefined);
+    try {
+      await once(socket, 'secureConnect');
+      const data = pattern(MiB4);
+      const chunks: Buffer[] = [];
+      let received = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          received += chunk.length;
+          if (received >= MiB4) resolve();
+        });
+        socket.once('close', () => reject(new Error(`closed after ${received} bytes`)));
+      });
+      socket.write(data);
+      await done;
+      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      socket.end();
+      const session = await server.session(0);
+      expect(session.error).toBeUndefined();
+      expect(session.received.length).toBe(MiB4);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  }, 60_000);
+
+  it('a failed verification sends its alert first: node sees unknown_ca', async () => {
+    const server = await startNodeTlsServer({ cert: certFiles('p256') });
+    try {
+      // Bundled roots only: the test CA is unknown.
+      const tls = connect(await tcpTransport('127.0.0.1', server.port), {
+        serverName: 'localhost',
+      });
+      await expect(tls.opened).rejects.toMatchObject({ code: 'CERT_UNKNOWN_ISSUER' });
+      await expect(tls.closed).rejects.toMatchObject({ code: 'CERT_UNKNOWN_ISSUER' });
+      await waitUntil(() => server.clientErrors.length > 0);
+      expect(server.clientErrors[0]).toMatch(/unknown ca|alert number 48/i);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -9,6 +9,8 @@ export interface NodeTlsServer {
   port: number;
   /** Per accepted connection: what the server saw. */
   seen: { alpn: string | false; servername: string | false; cipher: string }[];
+  /** Messages of failed handshakes (`tlsClientError`), e.g. the alert a client sent. */
+  clientErrors: string[];
   close(): Promise<void>;
 }
 
@@ -38,12 +40,14 @@ export async function startNodeTlsServer(options: {
       socket.pipe(socket);
     },
   );
-  server.on('tlsClientError', () => undefined);
+  const clientErrors: string[] = [];
+  server.on('tlsClientError', (error) => clientErrors.push(error.message));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
     seen,
+    clientErrors,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
