@@ -112,6 +112,20 @@ describe.skipIf(!HAVE)('openssl s_client → webtls accept(): negotiation and Ke
     }
   });
 
+  it('truncation: s_client killed without close_notify → the server session fails TRUNCATED', async () => {
+    const server = await startWebtlsServer({ certificates: [await loadCert(certFiles('p256'))] });
+    try {
+      const client = startOpensslClient({ port: server.port });
+      await roundTrip(client, 'about to vanish');
+      client.kill();
+      const session = await server.session(0);
+      expect(session.received).toBe('about to vanish\n');
+      expect(session.error).toMatchObject({ code: 'TRUNCATED' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('KeyUpdate both ways: k and K from openssl, keyUpdate(true) from webtls', async () => {
     const events: string[] = [];
     const onEvent = (e: TlsEvent) => {
