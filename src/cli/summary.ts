@@ -3,7 +3,7 @@
  * order, so scripts can grep it.
  */
 import type { ConnectionInfo } from '../conn/types.ts';
-import { certificateSummary } from '../verify/index.ts';
+import { certificateSummary, isIpAddress } from '../verify/index.ts';
 
 /** The summary lines for a connection whose handshake completed. */
 export function summaryLines(info: ConnectionInfo): string[] {
@@ -13,7 +13,7 @@ export function summaryLines(info: ConnectionInfo): string[] {
     `Group: ${info.group ?? 'unknown'}`,
     `HelloRetryRequest: ${info.helloRetry ? 'yes' : 'no'}`,
     `ALPN: ${info.alpn ?? 'none'}`,
-    `SNI: ${info.serverName ?? 'none'}`,
+    `SNI: ${sni(info)}`,
     `Resumed: ${info.resumed ? 'yes' : 'no'}`,
     `Early data: ${info.earlyData}`,
     `ECH: ${info.ech}`,
@@ -22,6 +22,12 @@ export function summaryLines(info: ConnectionInfo): string[] {
     `Peer signature: ${info.peerSignatureScheme ?? 'none'}`,
     `Verification: ${info.verification}`,
   ];
+}
+
+/** The SNI sent or received. RFC 6066 §3: literal IP addresses are never sent as SNI. */
+function sni(info: ConnectionInfo): string {
+  const name = info.serverName;
+  return name === undefined || isIpAddress(name) ? 'none' : name;
 }
 
 function peerSubject(info: ConnectionInfo): string {

@@ -113,6 +113,8 @@ describe.skipIf(!HAVE)('bin/webtls s_client → openssl s_server -www', () => {
       const byIp = await runWebtlsClientCli(['-connect', target, '-CAfile', ROOT], GET);
       expect(byIp.code, byIp.output).toBe(0);
       expect(byIp.stderr).toContain('Verification: OK');
+      // RFC 6066 §3: an address is not sent as SNI.
+      expect(byIp.stderr).toContain('SNI: none');
 
       const byName = ['-connect', target, '-servername', 'localhost', '-CAfile', ROOT];
       const failed = await runWebtlsClientCli(byName, GET);

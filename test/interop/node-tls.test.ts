@@ -58,6 +58,15 @@ describe('webtls client → node:tls server', () => {
     });
   });
 
+  it('dialled by address: verifies the IP SAN and sends no SNI (RFC 6066 §3)', async () => {
+    const server = servers.get('p256')!;
+    const options = { serverName: '127.0.0.1', roots: [pem(ROOT)] };
+    const { info, received } = await webtlsExchange(server.port, options, 'by ip\n', /\n/);
+    expect(received).toBe('by ip\n');
+    expect(info.verification).toBe('OK');
+    expect(server.seen.at(-1)?.servername).toBe(false);
+  });
+
   it('ALPN: node picks from the client list', async () => {
     const server = servers.get('p256')!;
     const options = {
