@@ -21,9 +21,16 @@ interface CommonConfig {
   groups?: readonly number[];
   /** ALPN protocols in preference order. */
   alpnProtocols?: readonly string[];
-  /** 'TLSv1.3' (default) or 'TLSv1.2' once that lands. */
+  /** The lowest version to negotiate: 'TLSv1.2' (default) or 'TLSv1.3'. */
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** The highest version to negotiate: 'TLSv1.3' (default) or 'TLSv1.2'. */
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * TLS 1.2: refuse a peer that does not negotiate the extended master secret (RFC 7627), with
+   * handshake_failure. Default true; turning it off weakens TLS 1.2 against the triple-handshake
+   * attack and is only for peers too old to support RFC 7627.
+   */
+  requireExtendedMasterSecret?: boolean;
   /**
    * Receives one SSLKEYLOGFILE line per secret (`LABEL <client_random> <secret>`, hex). For
    * debugging only: whoever holds these lines can decrypt the connection.

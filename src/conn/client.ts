@@ -33,15 +33,14 @@ export class ClientConnection extends ConnectionCore {
   constructor(config: ClientConfig, options: ClientOptions) {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
-    const { groups, cipherSuites } = resolveNegotiable(config, provider);
+    const negotiable = resolveNegotiable(config, provider);
     this.info.serverName = options.serverName;
     this.ctx = {
       conn: this,
       provider,
       serverName: options.serverName,
       verifyName: options.serverName,
-      groups,
-      cipherSuites,
+      ...negotiable,
       signatureSchemes: clientSignatureSchemes(provider.signatureSchemes),
       alpnProtocols: config.alpnProtocols ?? [],
       keyShares: config.keyShares ?? 2,

@@ -14,6 +14,7 @@ import {
 import { encodeHandshake, HandshakeJoiner, type HandshakeMessage } from '../msgs/handshake.ts';
 import { decodeKeyUpdate, encodeKeyUpdate } from '../msgs/key-update.ts';
 import { RecordLayer } from '../record/layer.ts';
+import type { RecordProtect, RecordUnprotect } from '../record/protection.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import type { Connection, ConnectionInfo, TlsEvent } from './types.ts';
 
@@ -21,6 +22,11 @@ import type { Connection, ConnectionInfo, TlsEvent } from './types.ts';
 export interface HandshakeState {
   readonly name: string;
   handle(msg: HandshakeMessage): Promise<HandshakeState>;
+  /**
+   * TLS 1.2 only: a ChangeCipherSpec arrived (RFC 5246 §7.1). Only the states that expect one
+   * define this; in any other state a ChangeCipherSpec is an unexpected_message.
+   */
+  handleCcs?(): Promise<HandshakeState>;
 }
 
 export const defaultLimits: Required<Limits> = {
@@ -72,6 +78,8 @@ export abstract class ConnectionCore implements Connection {
   private started = false;
   /** A ClientHello has been sent or received (the compatibility CCS is allowed after it). */
   private helloSeen = false;
+  /** TLS 1.2 was negotiated: ChangeCipherSpec is a real message, warnings do not end things. */
+  private tls12 = false;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -132,6 +140,10 @@ export abstract class ConnectionCore implements Connection {
     this.throwIfFailed();
     if (!this.established)
       throw new TlsError('INTERNAL_ERROR', 'tls: key update before handshake', { layer: 'app' });
+    if (this.tls12)
+      throw new TlsError('INTERNAL_ERROR', 'tls: KeyUpdate does not exist in TLS 1.2', {
+        layer: 'app',
+      });
     await this.sendKeyUpdate(requestPeer);
   }
 
@@ -166,6 +178,42 @@ export abstract class ConnectionCore implements Connection {
   /** RFC 8446 Appendix D.4: the single compatibility-mode ChangeCipherSpec record. */
   sendCompatCcs(): Promise<void> {
     return this.records.sendPlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+  }
+
+  /** Switches the connection to TLS 1.2 rules (called when TLS 1.2 is negotiated). */
+  useTls12(): void {
+    this.tls12 = true;
+  }
+
+  /** Whether TLS 1.2 was negotiated. */
+  get isTls12(): boolean {
+    return this.tls12;
+  }
+
+  /**
+   * TLS 1.2 (RFC 5246 §7.1): sends ChangeCipherSpec, then switches the write side to `sealer`,
+   * both in order with the output queued before.
+   */
+  async sendCcsAndProtect(sealer: RecordProtect): Promise<void> {
+    this.emit('send', 'ChangeCipherSpec');
+    await this.records.sendPlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+    await this.records.setWriteProtection(sealer);
+  }
+
+  /** TLS 1.2: installs the read key a ChangeCipherSpec announced. */
+  setReadProtection(opener: RecordUnprotect): void {
+    // A handshake message must not straddle the change of keys (RFC 5246 §7.1: the CCS comes
+    // between whole messages; RFC 8446 §5.1 says the same of every key change).
+    if (this.joiner.hasPartial) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: handshake message spans ChangeCipherSpec');
+    }
+    this.records.setReadProtection(opener);
+  }
+
+  /** Sends a warning-level alert (TLS 1.2's no_renegotiation, RFC 5246 §7.2.2). */
+  async sendWarning(description: number): Promise<void> {
+    this.emit('alert', 'warning sent', { description });
+    await this.records.send(ContentType.alert, new Uint8Array([AlertLevel.warning, description]));
   }
 
   setSuite(suite: Tls13Suite): void {
@@ -273,7 +321,8 @@ export abstract class ConnectionCore implements Connection {
 
   /** Bounds runs of records that carry nothing (a cheap flood otherwise). */
   private countEmpty(type: number, content: Uint8Array): void {
-    const empty = content.length === 0 || type === ContentType.change_cipher_spec;
+    const warning = type === ContentType.alert && content[0] === AlertLevel.warning;
+    const empty = content.length === 0 || type === ContentType.change_cipher_spec || warning;
     this.emptyRun = empty ? this.emptyRun + 1 : 0;
     if (this.emptyRun > this.limits.maxEmptyRecords) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many empty records in a row', {
@@ -282,7 +331,8 @@ export abstract class ConnectionCore implements Connection {
     }
   }
 
-  private handleCcs(content: Uint8Array, isProtected: boolean): void {
+  private async handleCcs(content: Uint8Array, isProtected: boolean): Promise<void> {
+    if (this.tls12) return this.handleCcs12(content);
     // RFC 8446 §5: a ChangeCipherSpec record with the single byte 0x01, received in the clear
     // after the first ClientHello and before the peer's Finished, is dropped; any other is an
     // unexpected_message.
@@ -292,6 +342,29 @@ export abstract class ConnectionCore implements Connection {
         layer: 'record',
       });
     }
+  }
+
+  /**
+   * RFC 5246 §7.1: in TLS 1.2 the ChangeCipherSpec switches the read key. It must arrive exactly
+   * where the handshake expects it; anywhere else it is an unexpected_message.
+   */
+  private async handleCcs12(content: Uint8Array): Promise<void> {
+    // RFC 5246 §7.1: struct { enum { change_cipher_spec(1), (255) } type; } ChangeCipherSpec;
+    if (content.length !== 1 || content[0] !== 1) {
+      throw new TlsError('DECODE_ERROR', 'tls: malformed ChangeCipherSpec', { layer: 'record' });
+    }
+    const state = this.state;
+    if (!state.handleCcs) {
+      throw new TlsError(
+        'UNEXPECTED_MESSAGE',
+        `tls: unexpected ChangeCipherSpec in ${state.name}`,
+        {
+          layer: 'record',
+        },
+      );
+    }
+    this.emit('receive', 'ChangeCipherSpec');
+    this.state = await state.handleCcs();
   }
 
   private handleAlert(content: Uint8Array): void {
@@ -307,6 +380,9 @@ export abstract class ConnectionCore implements Connection {
     }
     // RFC 8446 §6.1: user_canceled is followed by close_notify; ignore it.
     if (description === AlertDescription.user_canceled) return;
+    // RFC 5246 §7.2: in TLS 1.2 a warning does not end the connection (runs of them are
+    // bounded by countEmpty). We never renegotiate, so no warning changes anything here.
+    if (this.tls12 && content[0] === AlertLevel.warning) return;
     // RFC 8446 §6.2: every other alert is fatal, whatever its level says.
     throw new TlsError('PEER_ALERT', `tls: peer sent alert ${alertLabel(description)}`, {
       layer: 'peer',
@@ -348,7 +424,9 @@ export abstract class ConnectionCore implements Connection {
 
   /** Post-handshake messages: KeyUpdate on both sides; the rest is the state's business. */
   private async handlePostHandshake(msg: HandshakeMessage): Promise<void> {
-    if (msg.type === HandshakeType.key_update) return this.receiveKeyUpdate(msg.body);
+    if (msg.type === HandshakeType.key_update && !this.tls12) {
+      return this.receiveKeyUpdate(msg.body);
+    }
     this.state = await this.state.handle(msg);
   }
 

@@ -1,33 +1,77 @@
 import type { ClientConfig, ServerConfig } from '../config.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
+import { TLS12_SUITES, tls12Suite, tls13Suite } from '../crypto/suites.ts';
 import { TlsError } from '../error.ts';
+import { NamedGroup, ProtocolVersion } from '../msgs/enums.ts';
 
 /** The parts of a config both sides resolve the same way against their provider. */
 export interface Negotiable {
+  /** Key-exchange groups, in preference order (TLS 1.2 uses only the ECDH ones). */
   groups: number[];
+  /** TLS 1.3 cipher suites, in preference order; empty when TLS 1.3 is off. */
   cipherSuites: number[];
+  /** TLS 1.2 cipher suites, in preference order; empty when TLS 1.2 is off. */
+  tls12Suites: number[];
+  /** The lowest and highest ProtocolVersion to negotiate. */
+  minVersion: number;
+  maxVersion: number;
+  /** TLS 1.2: refuse peers without the extended master secret (RFC 7627). */
+  requireEms: boolean;
+}
+
+/** The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 8446 §4.2.7). */
+export const TLS12_GROUPS: readonly number[] = [
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+];
+
+/** Default preference order when the config names no suites: TLS 1.3 first, then TLS 1.2. */
+function defaultSuites(provider: CryptoProvider): number[] {
+  return [...provider.cipherSuites, ...TLS12_SUITES.map((s) => s.code)];
+}
+
+function version(name: 'TLSv1.2' | 'TLSv1.3' | undefined, fallback: number): number {
+  if (name === undefined) return fallback;
+  return name === 'TLSv1.2' ? ProtocolVersion.TLSv1_2 : ProtocolVersion.TLSv1_3;
+}
+
+function config(message: string): TlsError {
+  return new TlsError('CONFIG', message, { layer: 'config' });
 }
 
 /**
- * Keeps the configured groups and suites the provider implements, in the configured order, and
- * refuses a config that leaves nothing to negotiate.
+ * Keeps the configured groups and suites the provider implements, in the configured order,
+ * resolves the version range, and refuses a config that leaves nothing to negotiate. A version
+ * with no usable suite (or, for TLS 1.2, no ECDH group) drops out of the range.
  */
 export function resolveNegotiable(
-  config: ClientConfig | ServerConfig,
+  config_: ClientConfig | ServerConfig,
   provider: CryptoProvider,
 ): Negotiable {
-  if (config.minVersion === 'TLSv1.2' && config.maxVersion === 'TLSv1.2') {
-    throw new TlsError('CONFIG', 'tls: TLS 1.2 is not implemented yet', { layer: 'config' });
+  let minVersion = version(config_.minVersion, ProtocolVersion.TLSv1_2);
+  let maxVersion = version(config_.maxVersion, ProtocolVersion.TLSv1_3);
+  if (minVersion > maxVersion) throw config('tls: minVersion is above maxVersion');
+
+  const groups = (config_.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
+  if (groups.length === 0) throw config('tls: no usable key-exchange group');
+  const suites = config_.cipherSuites ?? defaultSuites(provider);
+  const tls13 = suites.filter((s) => provider.cipherSuites.includes(s));
+  // A TLS 1.2 suite is usable when the provider offers a TLS 1.3 suite with the same AEAD.
+  const aeads = new Set(provider.cipherSuites.map((s) => tls13Suite(s)?.aead));
+  const tls12 = suites.filter((s) => aeads.has(tls12Suite(s)?.aead));
+
+  if (tls13.length === 0) maxVersion = Math.min(maxVersion, ProtocolVersion.TLSv1_2);
+  if (tls12.length === 0 || !groups.some((g) => TLS12_GROUPS.includes(g))) {
+    minVersion = Math.max(minVersion, ProtocolVersion.TLSv1_3);
   }
-  const groups = (config.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
-  const cipherSuites = (config.cipherSuites ?? provider.cipherSuites).filter((s) =>
-    provider.cipherSuites.includes(s),
-  );
-  if (groups.length === 0) {
-    throw new TlsError('CONFIG', 'tls: no usable key-exchange group', { layer: 'config' });
-  }
-  if (cipherSuites.length === 0) {
-    throw new TlsError('CONFIG', 'tls: no usable cipher suite', { layer: 'config' });
-  }
-  return { groups, cipherSuites };
+  if (minVersion > maxVersion) throw config('tls: no usable cipher suite');
+  return {
+    groups,
+    cipherSuites: maxVersion >= ProtocolVersion.TLSv1_3 ? tls13 : [],
+    tls12Suites: minVersion <= ProtocolVersion.TLSv1_2 ? tls12 : [],
+    minVersion,
+    maxVersion,
+    requireEms: config_.requireExtendedMasterSecret ?? true,
+  };
 }

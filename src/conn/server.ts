@@ -22,12 +22,11 @@ export class ServerConnection extends ConnectionCore {
         layer: 'config',
       });
     }
-    const { groups, cipherSuites } = resolveNegotiable(config, provider);
+    const negotiable = resolveNegotiable(config, provider);
     const ctx: ServerContext = {
       conn: this,
       provider,
-      groups,
-      cipherSuites,
+      ...negotiable,
       alpnProtocols: config.alpnProtocols ?? [],
       certificates: config.certificates,
       requireCookie: config.requireCookie ?? false,

@@ -20,7 +20,14 @@ export { aeadKeyLength, hashLength } from './provider.ts';
 export { VERIFY_SCHEMES } from './schemes.ts';
 export { type EcCurve, type SpkiAlgorithm, type SpkiInfo, spkiInfo } from './spki.ts';
 export { type NativeFeature, type SubtleProviderOptions, subtleProvider } from './subtle.ts';
-export { TLS13_SUITES, type Tls13Suite, tls13Suite } from './suites.ts';
+export {
+  TLS12_SUITES,
+  TLS13_SUITES,
+  type Tls12Suite,
+  type Tls13Suite,
+  tls12Suite,
+  tls13Suite,
+} from './suites.ts';
 
 let shared: CryptoProvider | undefined;
 

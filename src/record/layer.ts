@@ -1,8 +1,12 @@
 import type { AeadKey } from '../crypto/provider.ts';
-import { ContentType } from '../msgs/enums.ts';
 import { concat } from '../util/bytes.ts';
 import { Deframer, MAX_PLAINTEXT, type RawRecord, RECORD_HEADER } from './deframer.ts';
-import { RecordOpener, RecordSealer } from './protection.ts';
+import {
+  RecordOpener,
+  type RecordProtect,
+  RecordSealer,
+  type RecordUnprotect,
+} from './protection.ts';
 
 /** A record as the connection sees it: after decryption, with its real content type. */
 export interface InboundRecord {
@@ -23,8 +27,8 @@ export interface InboundRecord {
  */
 export class RecordLayer {
   private readonly deframer = new Deframer();
-  private opener: RecordOpener | undefined;
-  private sealer: RecordSealer | undefined;
+  private opener: RecordUnprotect | undefined;
+  private sealer: RecordProtect | undefined;
   private output: Uint8Array[] = [];
   private chain: Promise<void> = Promise.resolve();
   private pendingOpen: { raw: RawRecord; result: Promise<InboundRecord> }[] = [];
@@ -65,7 +69,7 @@ export class RecordLayer {
     const opener = this.opener;
     if (!opener) return;
     while (this.pendingOpen.length < 32) {
-      const raw = this.peekProtected();
+      const raw = this.peekProtected(opener);
       if (!raw) return;
       const result = opener
         .open(raw.header, raw.fragment)
@@ -76,12 +80,13 @@ export class RecordLayer {
   }
 
   /** Takes the next record if it is a protected one; other record types stop the batch. */
-  private peekProtected(): RawRecord | undefined {
-    // Only application_data records are protected in TLS 1.3 (RFC 8446 §5.2). A batch stops at
-    // anything else, so plaintext records keep their place in the stream.
+  private peekProtected(opener: RecordUnprotect): RawRecord | undefined {
+    // Only application_data records are protected in TLS 1.3 (RFC 8446 §5.2); in TLS 1.2 all
+    // but ChangeCipherSpec are. A batch stops at anything else, so plaintext records keep their
+    // place in the stream.
     const raw = this.deframer.next();
     if (!raw) return undefined;
-    if (raw.type !== ContentType.application_data) {
+    if (!opener.covers(raw.type)) {
       this.pendingOpen.push({
         raw,
         result: Promise.resolve({ type: raw.type, content: raw.fragment, protected: false }),
@@ -93,15 +98,20 @@ export class RecordLayer {
 
   /** Installs a read key. Records already being opened under the old key are reopened. */
   setReadKey(aead: AeadKey, iv: Uint8Array): void {
-    this.opener = new RecordOpener(aead, iv);
+    this.setReadProtection(new RecordOpener(aead, iv));
+  }
+
+  /** Installs a read key of either version (see `setReadKey`). */
+  setReadProtection(opener: RecordUnprotect): void {
+    this.opener = opener;
     const redo = this.pendingOpen;
     this.pendingOpen = [];
     for (const p of redo) {
-      if (p.raw.type !== ContentType.application_data) {
+      if (!opener.covers(p.raw.type)) {
         this.pendingOpen.push(p);
         continue;
       }
-      const result = this.opener
+      const result = opener
         .open(p.raw.header, p.raw.fragment)
         .then((r): InboundRecord => ({ type: r.type, content: r.content, protected: true }));
       result.catch(() => {});
@@ -118,8 +128,13 @@ export class RecordLayer {
 
   /** Installs a write key, in order with the records queued before it. */
   setWriteKey(aead: AeadKey, iv: Uint8Array): Promise<void> {
+    return this.setWriteProtection(new RecordSealer(aead, iv));
+  }
+
+  /** Installs a write key of either version, in order with the records queued before it. */
+  setWriteProtection(sealer: RecordProtect): Promise<void> {
     return this.enqueue(() => {
-      this.sealer = new RecordSealer(aead, iv);
+      this.sealer = sealer;
     });
   }
 

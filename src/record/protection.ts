@@ -24,6 +24,22 @@ function protectedHeader(length: number): Uint8Array {
   return new Uint8Array([ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff]);
 }
 
+/** What the record layer needs from a write key: TLS 1.3 (here) or TLS 1.2 (protection12.ts). */
+export interface RecordProtect {
+  /** Records sealed so far under this key. */
+  readonly count: bigint;
+  /** Seals one record of `type`; the sequence number is taken synchronously, in call order. */
+  seal(type: number, content: Uint8Array): Promise<Uint8Array>;
+}
+
+/** What the record layer needs from a read key. */
+export interface RecordUnprotect {
+  /** Whether a record of this outer content type is protected under this key. */
+  covers(type: number): boolean;
+  /** Opens one record; the sequence number is taken synchronously, in call order. */
+  open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
+}
+
 /** Sequence numbers never wrap (RFC 8446 §5.3); a key must be updated long before. */
 const MAX_SEQ = (1n << 64n) - 1n;
 
@@ -32,7 +48,7 @@ const MAX_SEQ = (1n << 64n) - 1n;
  * record is started, so several seals may be in flight at once and their order is still the
  * order of the calls.
  */
-export class RecordSealer {
+export class RecordSealer implements RecordProtect {
   private seq = 0n;
 
   constructor(
@@ -67,13 +83,18 @@ export class RecordSealer {
 }
 
 /** Decrypts records under one traffic key (RFC 8446 §5.2). */
-export class RecordOpener {
+export class RecordOpener implements RecordUnprotect {
   private seq = 0n;
 
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
   ) {}
+
+  /** RFC 8446 §5.2: only application_data records are protected in TLS 1.3. */
+  covers(type: number): boolean {
+    return type === ContentType.application_data;
+  }
 
   /**
    * Starts decrypting a record; the sequence number is taken now, so records may be opened

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../../src/config.ts';
 import { ClientConnection } from '../../src/conn/client.ts';
 import { ServerConnection } from '../../src/conn/server.ts';
 import { subtleProvider } from '../../src/crypto/index.ts';
@@ -26,10 +27,11 @@ function plainAlert(wire: Uint8Array | null): number | undefined {
   return tail[0] === 21 && tail[5] === 2 ? tail[6] : undefined;
 }
 
-async function server() {
+async function server(extra: Partial<ServerConfig> = {}) {
   return new ServerConnection({
     provider,
     certificates: [await certifiedKey(provider, certs.p256CertPem, certs.p256KeyPem)],
+    ...extra,
   });
 }
 
@@ -90,11 +92,12 @@ describe('a misbehaving client', () => {
     );
   });
 
-  it('no TLS 1.3 in supported_versions → protocol_version', async () => {
+  it('no TLS 1.3 in supported_versions, to a TLS 1.3-only server → protocol_version', async () => {
     const ch = await clientHello();
     ch.extensions = ch.extensions.filter((e) => e.type !== ExtensionType.supported_versions);
     const bytes = record(22, encodeHandshake(1, encodeClientHello(ch)));
-    await expectAlert(await server(), bytes, 'PROTOCOL_VERSION', AlertDescription.protocol_version);
+    const s = await server({ minVersion: 'TLSv1.3' });
+    await expectAlert(s, bytes, 'PROTOCOL_VERSION', AlertDescription.protocol_version);
   });
 
   it('no common cipher suite → handshake_failure', async () => {

@@ -11,7 +11,15 @@ export interface ClientContext {
   /** The name (or IP address) the server certificate is verified against. */
   verifyName: string;
   groups: readonly number[];
+  /** TLS 1.3 suites (empty when TLS 1.3 is off). */
   cipherSuites: readonly number[];
+  /** TLS 1.2 suites (empty when TLS 1.2 is off). */
+  tls12Suites: readonly number[];
+  /** The ProtocolVersion range to offer. */
+  minVersion: number;
+  maxVersion: number;
+  /** TLS 1.2: refuse a server that does not negotiate the extended master secret. */
+  requireEms: boolean;
   signatureSchemes: readonly number[];
   alpnProtocols: readonly string[];
   keyShares: number;

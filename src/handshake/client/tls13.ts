@@ -1,4 +1,5 @@
 import type { HandshakeState } from '../../conn/core.ts';
+import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import type { KeyShare } from '../../crypto/provider.ts';
 import { tls13Suite } from '../../crypto/suites.ts';
 import { TlsError } from '../../error.ts';
@@ -20,12 +21,18 @@ import {
 import { checkAllowed, checkOffered } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpnSelected, encodeAlpn } from '../../msgs/extensions/alpn.ts';
 import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
+import {
+  EC_POINT_FORMAT_UNCOMPRESSED,
+  encodeEcPointFormats,
+} from '../../msgs/extensions/ec-point-formats.ts';
+import { EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
 import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
 import {
   decodeKeyShareHelloRetryRequest,
   decodeKeyShareServerHello,
   encodeKeyShareClientHello,
 } from '../../msgs/extensions/key-share.ts';
+import { encodeRenegotiationInfo } from '../../msgs/extensions/renegotiation-info.ts';
 import { encodeServerName } from '../../msgs/extensions/server-name.ts';
 import { encodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
 import { encodeSupportedGroups } from '../../msgs/extensions/supported-groups.ts';
@@ -45,6 +52,7 @@ import { isIpAddress } from '../../verify/names.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { verifyCertificateVerify } from '../certificate-verify.ts';
 import type { ClientContext } from './context.ts';
+import { acceptServerHello12 } from './tls12.ts';
 
 /**
  * The TLS 1.3 client handshake (RFC 8446 §2, §4), one state per expected message:
@@ -94,14 +102,16 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
   const { provider } = ctx;
   const random = provider.random(32);
   ctx.conn.clientRandom = random;
-  const shareGroups = ctx.groups.slice(0, Math.max(1, ctx.keyShares));
+  const offers13 = ctx.maxVersion >= ProtocolVersion.TLSv1_3;
+  const shareGroups = offers13 ? ctx.groups.slice(0, Math.max(1, ctx.keyShares)) : [];
   const shares = await Promise.all(shareGroups.map((g) => ctx.group(g).generate()));
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
     random,
     // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility.
-    legacySessionId: ctx.middleboxCompat ? provider.random(32) : new Uint8Array(0),
-    cipherSuites: [...ctx.cipherSuites],
+    legacySessionId: offers13 && ctx.middleboxCompat ? provider.random(32) : new Uint8Array(0),
+    // TLS 1.3 suites first, then the TLS 1.2 ones when TLS 1.2 is enabled.
+    cipherSuites: [...ctx.cipherSuites, ...ctx.tls12Suites],
     legacyCompressionMethods: new Uint8Array([0]),
     extensions: clientExtensions(ctx, shares),
   };
@@ -127,23 +137,51 @@ function clientExtensions(
   if (ctx.serverName && !isIpAddress(ctx.serverName)) {
     ext.push({ type: ExtensionType.server_name, data: encodeServerName(ctx.serverName) });
   }
-  ext.push(
-    {
+  const offers13 = ctx.maxVersion >= ProtocolVersion.TLSv1_3;
+  const offers12 = ctx.minVersion <= ProtocolVersion.TLSv1_2;
+  // A TLS 1.2-only hello is a plain TLS 1.2 hello: no supported_versions, no key_share, and only
+  // the groups TLS 1.2 can use.
+  const groups = offers13 ? ctx.groups : ctx.groups.filter((g) => TLS12_GROUPS.includes(g));
+  if (offers13) {
+    const versions = offers12
+      ? [ProtocolVersion.TLSv1_3, ProtocolVersion.TLSv1_2]
+      : [ProtocolVersion.TLSv1_3];
+    ext.push({
       type: ExtensionType.supported_versions,
-      data: encodeSupportedVersionsClient([ProtocolVersion.TLSv1_3]),
-    },
-    { type: ExtensionType.supported_groups, data: encodeSupportedGroups(ctx.groups) },
+      data: encodeSupportedVersionsClient(versions),
+    });
+  }
+  ext.push(
+    { type: ExtensionType.supported_groups, data: encodeSupportedGroups(groups) },
     {
       type: ExtensionType.signature_algorithms,
       data: encodeSignatureSchemes(ctx.signatureSchemes),
     },
-    {
+  );
+  if (offers13) {
+    ext.push({
       type: ExtensionType.key_share,
       data: encodeKeyShareClientHello(
         shares.map((s) => ({ group: s.group, keyExchange: s.publicKey })),
       ),
-    },
-  );
+    });
+  }
+  if (offers12) {
+    ext.push(
+      // RFC 8422 §5.1.2: uncompressed points only.
+      {
+        type: ExtensionType.ec_point_formats,
+        data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]),
+      },
+      // RFC 7627 §5.1: an empty extended_master_secret.
+      { type: ExtensionType.extended_master_secret, data: EMPTY_EXTENSION_DATA },
+      // RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
+      {
+        type: ExtensionType.renegotiation_info,
+        data: encodeRenegotiationInfo(new Uint8Array(0)),
+      },
+    );
+  }
   if (ctx.alpnProtocols.length > 0) {
     ext.push({
       type: ExtensionType.application_layer_protocol_negotiation,
@@ -164,11 +202,20 @@ class ExpectServerHello implements HandshakeState {
     const { hello } = this.f;
     const sh = decodeServerHello(msg.body);
 
-    // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 or older,
-    // which this client does not offer.
+    // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 or older;
+    // client/tls12.ts takes over (and refuses it when TLS 1.2 is off).
     const versionExt = findExtension(sh.extensions, ExtensionType.supported_versions);
     if (!versionExt) {
-      throw new TlsError('PROTOCOL_VERSION', 'tls: server does not support TLS 1.3');
+      // §4.1.4: a server that sent a HelloRetryRequest has chosen TLS 1.3.
+      if (this.f.retried) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: TLS 1.2 ServerHello after HelloRetryRequest');
+      }
+      const { ctx, transcript } = this.f;
+      return acceptServerHello12({ ctx, transcript, hello }, sh, msg);
+    }
+    // RFC 8446 §4.2.1: a TLS 1.2-only client offered no supported_versions to answer.
+    if (this.f.ctx.maxVersion < ProtocolVersion.TLSv1_3) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a version not offered');
     }
     // "If the "supported_versions" extension in the ServerHello contains a version not offered
     // by the client or contains a version prior to TLS 1.3, the client MUST abort the handshake
@@ -181,7 +228,7 @@ class ExpectServerHello implements HandshakeState {
     if (!equalBytes(sh.legacySessionId, hello.legacySessionId)) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: legacy_session_id_echo does not match');
     }
-    if (!hello.cipherSuites.includes(sh.cipherSuite)) {
+    if (!this.f.ctx.cipherSuites.includes(sh.cipherSuite)) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a cipher suite not offered');
     }
     if (sh.legacyCompressionMethod !== 0) {

@@ -7,7 +7,15 @@ export interface ServerContext {
   conn: ConnectionCore;
   provider: CryptoProvider;
   groups: readonly number[];
+  /** TLS 1.3 suites (empty when TLS 1.3 is off). */
   cipherSuites: readonly number[];
+  /** TLS 1.2 suites (empty when TLS 1.2 is off). */
+  tls12Suites: readonly number[];
+  /** The ProtocolVersion range to accept. */
+  minVersion: number;
+  maxVersion: number;
+  /** TLS 1.2: refuse a client that does not offer the extended master secret. */
+  requireEms: boolean;
   alpnProtocols: readonly string[];
   certificates: readonly CertifiedKey[];
   requireCookie: boolean;

@@ -38,6 +38,7 @@ import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { certificateVerifyContent } from '../certificate-verify.ts';
 import type { ServerContext } from './context.ts';
 import { selectCertificate } from './select-certificate.ts';
+import { chooseVersion, respondTls12 } from './tls12.ts';
 
 /**
  * The TLS 1.3 server handshake (RFC 8446 §2, §4):
@@ -81,7 +82,13 @@ export class ExpectClientHello implements HandshakeState {
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
     if (msg.type !== HandshakeType.client_hello) throw unexpected(msg, this.name);
     const { ctx, retry } = this;
-    const offer = this.parse(decodeClientHello(msg.body));
+    const hello = decodeClientHello(msg.body);
+    // Version negotiation on the first ClientHello; server/tls12.ts answers TLS 1.2.
+    if (!retry && chooseVersion(ctx, hello) === ProtocolVersion.TLSv1_2) {
+      ctx.conn.clientRandom = hello.random;
+      return respondTls12(ctx, hello, msg, chooseAlpn);
+    }
+    const offer = this.parse(hello);
     ctx.conn.clientRandom = offer.hello.random;
     if (offer.serverName !== undefined) ctx.conn.info.serverName = offer.serverName;
 
