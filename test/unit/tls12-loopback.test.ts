@@ -40,6 +40,12 @@ const CERTS: Record<'ECDSA' | 'RSA', [string, string, string][]> = {
   RSA: [['RSA', certs.rsaCertPem, certs.rsaKeyPem]],
 };
 
+/** The group an ECDSA certificate's curve is (RFC 8422 §4: the client must list it). */
+const CERT_CURVE: Record<string, number | undefined> = {
+  'P-256': NamedGroup.secp256r1,
+  'P-384': NamedGroup.secp384r1,
+};
+
 /** suite × group × certificate type for one provider (noble signs no RSA: ECDSA only). */
 function matrix(noble: boolean): [string, number, string, number, string, string, string][] {
   const out: [string, number, string, number, string, string, string][] = [];
@@ -64,7 +70,10 @@ describe.each(providers)('TLS 1.2 loopback (%s provider)', (providerName, make) 
 
   it.each(matrix(providerName === 'noble'))(
     '%s over %s with a %s certificate exchanges data both ways',
-    async (suiteName, suite, groupName, group, _c, cert, key) => {
+    async (suiteName, suite, groupName, group, certName, cert, key) => {
+      // The client lists the certificate's curve too; the server prefers the group under test.
+      const curve = CERT_CURVE[certName];
+      const groups = curve === undefined || curve === group ? [group] : [group, curve];
       const clientLog: string[] = [];
       const serverLog: string[] = [];
       const c = new ClientConnection(
@@ -73,7 +82,7 @@ describe.each(providers)('TLS 1.2 loopback (%s provider)', (providerName, make) 
           roots: [certs.caPem],
           maxVersion: 'TLSv1.2',
           cipherSuites: [suite],
-          groups: [group],
+          groups,
           keyLog: (l) => clientLog.push(l),
         },
         { serverName: 'localhost' },
@@ -81,6 +90,7 @@ describe.each(providers)('TLS 1.2 loopback (%s provider)', (providerName, make) 
       const s = new ServerConnection({
         provider,
         certificates: [await certifiedKey(provider, cert, key)],
+        groups,
         keyLog: (l) => serverLog.push(l),
       });
       await pump(c, s);
@@ -164,6 +174,24 @@ describe('TLS 1.2 negotiation', () => {
     const { c, s } = await connect(clientConfig({ maxVersion: 'TLSv1.2' }), await serverConfig());
     expect(c.info.protocol).toBe('TLSv1.2');
     expect(s.info.protocol).toBe('TLSv1.2');
+  });
+
+  it('an ECDSA certificate on a curve the client did not list is not used (RFC 8422 §4)', async () => {
+    const failing = connect(
+      clientConfig({
+        maxVersion: 'TLSv1.2',
+        groups: [NamedGroup.x25519],
+        cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+      }),
+      await serverConfig(),
+    );
+    await expect(failing).rejects.toMatchObject({ code: 'HANDSHAKE_FAILURE' });
+    // With an RSA suite offered as well, the server falls back to its RSA certificate.
+    const { c } = await connect(
+      clientConfig({ maxVersion: 'TLSv1.2', groups: [NamedGroup.x25519] }),
+      await serverConfig(),
+    );
+    expect(c.info.cipherSuite).toBe('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
   });
 
   it('the server picks the suite by its own order and the certificate by the suite', async () => {

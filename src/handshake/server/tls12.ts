@@ -261,7 +261,8 @@ function parseOffer(ctx: ServerContext, hello: ClientHello): Offer12 {
 
   // RFC 8422 §4: without supported_groups the client is taken to support P-256.
   const groupsExt = ext(ExtensionType.supported_groups);
-  const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt) : [NamedGroup.secp256r1];
+  const listed = groupsExt ? decodeSupportedGroups(groupsExt) : undefined;
+  const clientGroups = listed ?? [NamedGroup.secp256r1];
   const group = ctx.groups.find((g) => TLS12_GROUPS.includes(g) && clientGroups.includes(g));
 
   // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which we do not
@@ -278,7 +279,7 @@ function parseOffer(ctx: ServerContext, hello: ClientHello): Offer12 {
     for (const code of ctx.tls12Suites) {
       const suite = tls12Suite(code);
       if (!suite || !hello.cipherSuites.includes(code)) continue;
-      const pick = selectCertificate12(ctx.certificates, serverName, schemes, suite);
+      const pick = selectCertificate12(ctx.certificates, serverName, schemes, listed, suite);
       if (pick) {
         chosen = { suite, ...pick };
         break;
