@@ -71,7 +71,9 @@ function issueCertificates(dir: string): Issued {
 /** Reads `readable` to its end as text. */
 async function readText(readable: ReadableStream<Uint8Array>): Promise<string> {
   let text = '';
-  for await (const chunk of readable) text += fromUtf8(chunk);
+  const reader = readable.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) text += fromUtf8(r.value);
+  reader.releaseLock();
   return text;
 }
 
