@@ -1,4 +1,5 @@
 /** The names the CLI accepts for groups and cipher suites, as openssl spells them. */
+import { TLS12_SUITES, TLS13_SUITES } from '../crypto/suites.ts';
 import { CipherSuite, NamedGroup } from '../msgs/enums.ts';
 import { UsageError } from './args.ts';
 
@@ -42,4 +43,40 @@ export function parseCipherSuites(names: readonly string[]): number[] {
     }
     return code;
   });
+}
+
+/** TLS 1.2 suites by OpenSSL name (ECDHE-ECDSA-AES128-GCM-SHA256, ...) or IANA name. */
+const TLS12_NAMES: ReadonlyMap<string, number> = new Map(
+  TLS12_SUITES.flatMap((s) => [
+    [s.opensslName.toUpperCase(), s.code] as const,
+    [s.name, s.code] as const,
+  ]),
+);
+
+/** TLS 1.2 cipher-suite code points for `-cipher` names, as openssl spells them. */
+export function parseTls12Ciphers(names: readonly string[]): number[] {
+  return names.map((name) => {
+    const code = TLS12_NAMES.get(name.toUpperCase());
+    if (code === undefined) {
+      const known = TLS12_SUITES.map((s) => s.opensslName).join(', ');
+      throw new UsageError(`unknown TLS 1.2 cipher '${name}' (known: ${known})`);
+    }
+    return code;
+  });
+}
+
+/**
+ * The cipher-suite list from `-ciphersuites` (TLS 1.3) and `-cipher` (TLS 1.2), each defaulting
+ * to every suite of its version when only the other is given, as openssl treats them; undefined
+ * when neither is given.
+ */
+export function combinedSuites(
+  tls13: readonly string[] | undefined,
+  tls12: readonly string[] | undefined,
+): number[] | undefined {
+  if (!tls13 && !tls12) return undefined;
+  return [
+    ...(tls13 ? parseCipherSuites(tls13) : TLS13_SUITES.map((s) => s.code)),
+    ...(tls12 ? parseTls12Ciphers(tls12) : TLS12_SUITES.map((s) => s.code)),
+  ];
 }

@@ -16,7 +16,7 @@ import {
   UsageError,
 } from './args.ts';
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
-import { parseCipherSuites, parseGroups } from './names.ts';
+import { combinedSuites, parseGroups } from './names.ts';
 import { summaryLines } from './summary.ts';
 
 /** How long to wait for the server's close_notify after ours (stdin EOF). */
@@ -28,6 +28,8 @@ const FLAGS: FlagSpec = {
   CAfile: 'string',
   alpn: 'string',
   tls1_3: 'boolean',
+  tls1_2: 'boolean',
+  cipher: 'string',
   groups: 'string',
   curves: 'string',
   ciphersuites: 'string',
@@ -44,9 +46,11 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         an IP address is verified against IP SANs and not sent as SNI)
   -CAfile FILE          PEM trust anchors (default: bundled Mozilla roots)
   -alpn LIST            ALPN protocols, comma-separated (h2,http/1.1)
-  -tls1_3               TLS 1.3 only (the only version so far)
+  -tls1_3               TLS 1.3 only
+  -tls1_2               TLS 1.2 only (default: TLS 1.3 or 1.2)
   -groups LIST          key-exchange groups in order: X25519MLKEM768:X25519:P-256:P-384
   -ciphersuites LIST    TLS 1.3 suites in order, IANA names, colon-separated
+  -cipher LIST          TLS 1.2 suites in order, OpenSSL names (ECDHE-ECDSA-AES128-GCM-SHA256)
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
   -provider NAME        crypto provider: subtle (default) or noble
   -quiet                do not print the connection summary
@@ -92,10 +96,20 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
   if (groups) options.groups = parseGroups(splitList(groups));
   const suites = stringFlag(flags, 'ciphersuites');
-  if (suites) options.cipherSuites = parseCipherSuites(splitList(suites));
+  const ciphers = stringFlag(flags, 'cipher');
+  const list = combinedSuites(
+    suites ? splitList(suites) : undefined,
+    ciphers ? splitList(ciphers) : undefined,
+  );
+  if (list) options.cipherSuites = list;
+  if (flags.tls1_3 && flags.tls1_2) throw new UsageError('-tls1_2 and -tls1_3 exclude each other');
   if (flags.tls1_3) {
     options.minVersion = 'TLSv1.3';
     options.maxVersion = 'TLSv1.3';
+  }
+  if (flags.tls1_2) {
+    options.minVersion = 'TLSv1.2';
+    options.maxVersion = 'TLSv1.2';
   }
   return options;
 }

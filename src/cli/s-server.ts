@@ -17,7 +17,7 @@ import {
   UsageError,
 } from './args.ts';
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
-import { parseCipherSuites, parseGroups } from './names.ts';
+import { combinedSuites, parseGroups } from './names.ts';
 import { summaryLines } from './summary.ts';
 import { readHttpRequest, wwwResponse } from './www.ts';
 
@@ -34,6 +34,9 @@ const FLAGS: FlagSpec = {
   groups: 'string',
   curves: 'string',
   ciphersuites: 'string',
+  cipher: 'string',
+  tls1_2: 'boolean',
+  tls1_3: 'boolean',
   www: 'boolean',
   naccept: 'string',
   keylogfile: 'string',
@@ -50,6 +53,8 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -alpn LIST            ALPN protocols the server accepts, comma-separated
   -groups LIST          key-exchange groups in preference order (X25519:P-256:...)
   -ciphersuites LIST    TLS 1.3 suites in preference order, IANA names
+  -cipher LIST          TLS 1.2 suites in preference order, OpenSSL names
+  -tls1_2 / -tls1_3     only that version (default: TLS 1.3 or 1.2)
   -www                  answer an HTTP GET with a page describing the connection
   -naccept N            exit after N connections
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
@@ -157,7 +162,18 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
   if (groups) config.groups = parseGroups(splitList(groups));
   const suites = stringFlag(flags, 'ciphersuites');
-  if (suites) config.cipherSuites = parseCipherSuites(splitList(suites));
+  const ciphers = stringFlag(flags, 'cipher');
+  const list = combinedSuites(
+    suites ? splitList(suites) : undefined,
+    ciphers ? splitList(ciphers) : undefined,
+  );
+  if (list) config.cipherSuites = list;
+  if (flags.tls1_3 && flags.tls1_2) throw new UsageError('-tls1_2 and -tls1_3 exclude each other');
+  const only = flags.tls1_2 ? 'TLSv1.2' : flags.tls1_3 ? 'TLSv1.3' : undefined;
+  if (only) {
+    config.minVersion = only;
+    config.maxVersion = only;
+  }
   return config;
 }
 
