@@ -343,8 +343,11 @@ class StreamPump implements TlsStream {
       return box.sent;
     } catch (error) {
       const tlsError = toTlsError(error);
-      // An engine failure ends the connection; a call refused after the end just reports it.
-      if (tlsError !== this.#failure) await this.#fail(tlsError);
+      // An engine failure ends the connection. A call the engine merely refused as misuse
+      // (layer 'app': KeyUpdate on TLS 1.2, a write after close) is reported to the caller
+      // and changes nothing else.
+      const refused = tlsError.layer === 'app' && !this.#conn.failed;
+      if (!refused && tlsError !== this.#failure) await this.#fail(tlsError);
       throw tlsError;
     }
   }

@@ -113,9 +113,15 @@ export class FakeEngine implements Connection {
     }
   }
 
+  /** When set, keyUpdate() refuses like a TLS 1.2 connection does (without failing). */
+  refuseKeyUpdate = false;
+
   async keyUpdate(requestPeer = false): Promise<void> {
     await Promise.resolve();
     if (this.failed) throw this.failed;
+    if (this.refuseKeyUpdate) {
+      throw new TlsError('INTERNAL_ERROR', 'KeyUpdate does not exist here', { layer: 'app' });
+    }
     this.keyUpdatesSent++;
     this.#out.push(toyRecord(Toy.keyUpdate, new Uint8Array([requestPeer ? 1 : 0])));
   }

@@ -255,6 +255,16 @@ describe('stream adapter over a toy engine', () => {
     await writing;
   });
 
+  it('a call the engine refuses (no failure) is reported without ending the connection', async () => {
+    const { tls, engine, raw } = await clientWithRawPeer();
+    engine.refuseKeyUpdate = true;
+    await expect(tls.keyUpdate()).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    const writing = tls.writable.getWriter().write(utf8('still here'));
+    expect(await raw.next()).toMatchObject({ type: Toy.data, body: utf8('still here') });
+    await writing;
+    expect(await within(tls.closed, 50)).toBe(TIMEOUT);
+  });
+
   it('never runs two engine calls at once', async () => {
     const { tls, engine, raw } = await clientWithRawPeer();
     const writer = tls.writable.getWriter();
