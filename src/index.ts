@@ -1,12 +1,14 @@
 /**
- * webtls: TLS 1.3 for the web platform. The core entry: configs, connections, the streams API,
+ * webtls: TLS 1.3 and 1.2 for the web platform. The core entry: configs, connections, the streams API,
  * crypto providers and verifiers. Runtime-neutral: no Node APIs.
  */
 
+export { certifiedKeyFromPem } from './certified-key.ts';
 export type { CertifiedKey, ClientConfig, Limits, ServerConfig } from './config.ts';
 export { ClientConnection, type ClientOptions } from './conn/client.ts';
 export { ServerConnection } from './conn/server.ts';
 export type { Connection, ConnectionInfo, TlsEvent } from './conn/types.ts';
+export { defaultProvider, nobleProvider, subtleProvider } from './crypto/index.ts';
 export type {
   AeadAlgorithm,
   CryptoProvider,
@@ -24,9 +26,19 @@ export {
   NamedGroup,
   SignatureScheme,
 } from './msgs/enums.ts';
+export {
+  accept,
+  type ConnectOptions,
+  connect,
+  openTlsStream,
+  type StreamOptions,
+  type TlsStream,
+  type Transport,
+} from './streams/index.ts';
 export type {
   ServerCertVerifier,
   ServerIdentity,
   VerifiedChain,
   VerifyOptions,
 } from './verify/types.ts';
+export { webpkiVerifier } from './verify/webpki.ts';

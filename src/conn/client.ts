@@ -3,6 +3,8 @@ import { defaultProvider } from '../crypto/index.ts';
 import { TlsError } from '../error.ts';
 import type { ClientContext } from '../handshake/client/context.ts';
 import { clientSignatureSchemes, startClient } from '../handshake/client/tls13.ts';
+import { defaultSessionStore } from '../sessions/memory-store.ts';
+import { isIpAddress } from '../verify/names.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
 import { resolveNegotiable } from './resolve.ts';
@@ -34,7 +36,8 @@ export class ClientConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     const negotiable = resolveNegotiable(config, provider);
-    this.info.serverName = options.serverName;
+    // ConnectionInfo.serverName is the SNI sent: none for an IP address (RFC 6066 §3).
+    if (!isIpAddress(options.serverName)) this.info.serverName = options.serverName;
     this.ctx = {
       conn: this,
       provider,
@@ -46,6 +49,10 @@ export class ClientConnection extends ConnectionCore {
       keyShares: config.keyShares ?? 2,
       middleboxCompat: config.middleboxCompat ?? true,
       verifier: config.verifier ?? webpkiVerifier({ roots: config.roots }),
+      sessionStore:
+        config.sessionStore === null
+          ? undefined
+          : (config.sessionStore ?? defaultSessionStore(config)),
       group: (g) => provider.keyExchange(g)!,
     };
   }
