@@ -1,5 +1,8 @@
 import type { TlsEvent } from './conn/types.ts';
 import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
+import type { ClientSessionStore } from './sessions/client-store.ts';
+import type { ServerSessionCache } from './sessions/session-cache.ts';
+import type { Ticketer } from './sessions/ticketer.ts';
 import type { ServerCertVerifier } from './verify/types.ts';
 
 /** Limits on what a peer can make us buffer or do. All have safe defaults. */
@@ -50,6 +53,12 @@ export interface ClientConfig extends CommonConfig {
   keyShares?: number;
   /** Send the legacy_session_id and CCS for middlebox compatibility (default true). */
   middleboxCompat?: boolean;
+  /**
+   * Where sessions are kept for resumption, keyed by server name (see ClientSessionStore).
+   * Default: an in-memory store per config object. `null` turns resumption off: no session is
+   * offered and no ticket asked for.
+   */
+  sessionStore?: ClientSessionStore | null;
 }
 
 /** A certificate chain (DER, leaf first) and the key that signs for it. */
@@ -63,4 +72,11 @@ export interface ServerConfig extends CommonConfig {
   certificates: CertifiedKey[];
   /** Always answer the first ClientHello with a HelloRetryRequest carrying a cookie. */
   requireCookie?: boolean;
+  /**
+   * Issues session tickets (TLS 1.2: RFC 5077) and resumes sessions from them. Default: none,
+   * no tickets. `new AeadTicketer()` gives AES-256-GCM tickets under rotating in-memory keys.
+   */
+  ticketer?: Ticketer;
+  /** TLS 1.2: keeps sessions by session ID for stateful resumption. Default: none. */
+  sessionCache?: ServerSessionCache;
 }

@@ -30,6 +30,8 @@ export class ServerConnection extends ConnectionCore {
       alpnProtocols: config.alpnProtocols ?? [],
       certificates: config.certificates,
       requireCookie: config.requireCookie ?? false,
+      ticketer: config.ticketer,
+      sessionCache: config.sessionCache,
       group: (g) => provider.keyExchange(g)!,
     };
     this.state = new ExpectClientHello(ctx);

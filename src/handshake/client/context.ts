@@ -1,5 +1,7 @@
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
+import type { ClientSessionStore } from '../../sessions/client-store.ts';
+import type { StoredSession } from '../../sessions/stored-session.ts';
 import type { ServerCertVerifier } from '../../verify/types.ts';
 
 /** The client's negotiated-before-hello settings, resolved from its config. */
@@ -25,6 +27,10 @@ export interface ClientContext {
   keyShares: number;
   middleboxCompat: boolean;
   verifier: ServerCertVerifier;
+  /** Where sessions are taken from and put; undefined when resumption is off. */
+  sessionStore?: ClientSessionStore;
+  /** The TLS 1.2 session offered in this ClientHello, if any (set by the ClientHello step). */
+  offeredSession?: StoredSession;
   /** The provider's implementation of a group this client offers. */
   group(group: number): KeyExchangeGroup;
 }

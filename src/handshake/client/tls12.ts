@@ -37,6 +37,7 @@ import { findExtension } from '../../msgs/extensions/extension.ts';
 import { decodeRenegotiationInfo } from '../../msgs/extensions/renegotiation-info.ts';
 import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
+import type { NewSessionTicket12 } from '../../msgs/new-session-ticket12.ts';
 import { downgradeSentinel, type ServerHello } from '../../msgs/server-hello.ts';
 import {
   type DecodedServerKeyExchange,
@@ -47,6 +48,8 @@ import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
 import type { ClientContext } from './context.ts';
+import { saveSession12 } from './session12.ts';
+import { acceptResumption12, checkTicketArrived, takeNewSessionTicket12 } from './tls12-resume.ts';
 
 /**
  * The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422), entered from the TLS 1.3 client's
@@ -55,7 +58,10 @@ import type { ClientContext } from './context.ts';
  *   ServerHello ─> ExpectCertificate ─> ExpectServerKeyExchange ─> ExpectHelloDoneOrRequest
  *     ─(CertificateRequest)─> ExpectServerHelloDone
  *     ─> [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished sent
- *     ─> ExpectChangeCipherSpec ─> ExpectFinished ─> Established
+ *     ─> ExpectChangeCipherSpec (─ NewSessionTicket, RFC 5077) ─> ExpectFinished ─> Established
+ *
+ * When the server resumes the offered session, client/tls12-resume.ts runs the abbreviated
+ * handshake instead.
  */
 
 /** What the TLS 1.3 client hands over when the server picks TLS 1.2. */
@@ -76,6 +82,11 @@ interface Flight12 extends Tls12Start {
   certRequested?: boolean;
   master?: Uint8Array;
   keys?: Tls12Keys;
+  /** The ServerHello's session ID (non-empty when the server caches the session). */
+  sessionId: Uint8Array;
+  /** The ServerHello carried session_ticket: a NewSessionTicket comes before the CCS. */
+  ticketExpected: boolean;
+  newTicket?: NewSessionTicket12;
 }
 
 /** Extensions a TLS 1.2 ServerHello may carry in answer to ours (RFC 5246 §7.4.1.4). */
@@ -85,6 +96,7 @@ const SERVER_HELLO_12: ReadonlySet<number> = new Set([
   ExtensionType.application_layer_protocol_negotiation,
   ExtensionType.extended_master_secret,
   ExtensionType.renegotiation_info,
+  ExtensionType.session_ticket,
 ]);
 
 /** Checks a TLS 1.2 ServerHello and returns the state that waits for the Certificate. */
@@ -115,8 +127,12 @@ export async function acceptServerHello12(
   if (!suite || !ctx.tls12Suites.includes(sh.cipherSuite)) {
     throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a cipher suite not offered');
   }
-  // We offer no session to resume, so an echo of our session id claims a session we lack.
-  if (hello.legacySessionId.length > 0 && equalBytes(sh.legacySessionId, hello.legacySessionId)) {
+  // RFC 5246 §7.4.1.3, RFC 5077 §3.4: echoing our non-empty session ID means resuming the
+  // session we offered; without one, the echo claims a session we lack.
+  const resumed =
+    hello.legacySessionId.length > 0 && equalBytes(sh.legacySessionId, hello.legacySessionId);
+  const offered = ctx.offeredSession;
+  if (resumed && !offered) {
     throw new TlsError('ILLEGAL_PARAMETER', 'tls: server resumed a session that was not offered');
   }
 
@@ -167,6 +183,9 @@ export async function acceptServerHello12(
   const sni = ext(ExtensionType.server_name);
   // RFC 6066 §3: the server's acknowledgement is an empty extension.
   if (sni && sni.length !== 0) throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
+  // RFC 5077 §3.2: the server's session_ticket is empty and promises a NewSessionTicket.
+  const ticketExt = ext(ExtensionType.session_ticket);
+  if (ticketExt) decodeEmptyExtension(ExtensionType.session_ticket, ticketExt);
 
   // 4. From here on, TLS 1.2 rules.
   conn.useTls12();
@@ -174,11 +193,19 @@ export async function acceptServerHello12(
   conn.info.cipherSuite = suite.name;
   start.transcript.setHash(suite.hash);
   start.transcript.add(msg.raw);
+  const ems = emsExt !== undefined;
+  const ticketExpected = ticketExt !== undefined;
+  if (resumed) {
+    const h = { ...start, suite, serverRandom: sh.random, ems, ticketExpected };
+    return acceptResumption12(h, offered!);
+  }
   return new ExpectCertificate({
     ...start,
     suite,
     serverRandom: sh.random,
-    ems: emsExt !== undefined,
+    ems,
+    sessionId: sh.legacySessionId,
+    ticketExpected,
   });
 }
 
@@ -353,11 +380,13 @@ class ExpectChangeCipherSpec extends State12 {
   }
 
   protected async handle12(msg: HandshakeMessage): Promise<HandshakeState> {
-    // Finished before ChangeCipherSpec, or a NewSessionTicket we did not ask for.
+    if (takeNewSessionTicket12(this.f, msg)) return this;
+    // Finished before ChangeCipherSpec, or a NewSessionTicket that was not promised.
     throw unexpected(msg, this.name);
   }
 
   async handleCcs(): Promise<HandshakeState> {
+    checkTicketArrived(this.f);
     const { ctx, suite, keys } = this.f;
     const aead = await ctx.provider.aead(suite.aead, keys!.serverKey);
     ctx.conn.setReadProtection(new Tls12Opener(aead, keys!.serverIv, suite));
@@ -387,8 +416,33 @@ class ExpectFinished extends State12 {
       throw new TlsError('DECRYPT_ERROR', 'tls: server Finished does not verify');
     }
     transcript.add(msg.raw);
+    await this.saveSession();
     ctx.conn.markEstablished();
     return new Established(ctx);
+  }
+
+  /** Stores the new session: its ticket (RFC 5077) and/or session ID (RFC 5246 §7.4.1.3). */
+  private async saveSession(): Promise<void> {
+    const { ctx, suite, newTicket, sessionId } = this.f;
+    const { info } = ctx.conn;
+    // RFC 7627 §5.3: a session without the extended master secret is not resumed.
+    if (!this.f.ems) return;
+    const ticket = newTicket && newTicket.ticket.length > 0 ? newTicket.ticket : undefined;
+    await saveSession12(ctx, {
+      version: ProtocolVersion.TLSv1_2,
+      cipherSuite: suite.code,
+      secret: this.f.master!,
+      ticket,
+      sessionId: sessionId.length > 0 ? sessionId : undefined,
+      receivedAt: Date.now(),
+      lifetime: ticket ? newTicket!.lifetimeHint : 0,
+      ageAdd: 0,
+      maxEarlyData: 0,
+      alpn: info.alpn,
+      extendedMasterSecret: true,
+      serverName: ctx.verifyName,
+      peerCertificates: info.peerCertificates,
+    });
   }
 }
 
@@ -407,6 +461,9 @@ class Established implements HandshakeState {
     return this;
   }
 }
+
+/** The abbreviated handshake ends in the same state. */
+export { Established as Established12, unexpected as unexpected12 };
 
 function unexpected(msg: HandshakeMessage, state: string): TlsError {
   return new TlsError(

@@ -47,11 +47,13 @@ import {
   isHelloRetryRequest,
   type ServerHello,
 } from '../../msgs/server-hello.ts';
+import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { verifyCertificateVerify } from '../certificate-verify.ts';
 import type { ClientContext } from './context.ts';
+import { takeSession12 } from './session12.ts';
 import { acceptServerHello12 } from './tls12.ts';
 
 /**
@@ -105,11 +107,13 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
   const offers13 = ctx.maxVersion >= ProtocolVersion.TLSv1_3;
   const shareGroups = offers13 ? ctx.groups.slice(0, Math.max(1, ctx.keyShares)) : [];
   const shares = await Promise.all(shareGroups.map((g) => ctx.group(g).generate()));
+  // A TLS 1.2 session to resume, if the store has one that fits (client/session12.ts).
+  const session = await takeSession12(ctx);
+  ctx.offeredSession = session;
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
     random,
-    // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility.
-    legacySessionId: offers13 && ctx.middleboxCompat ? provider.random(32) : new Uint8Array(0),
+    legacySessionId: legacySessionId(ctx, offers13, session),
     // TLS 1.3 suites first, then the TLS 1.2 ones when TLS 1.2 is enabled.
     cipherSuites: [...ctx.cipherSuites, ...ctx.tls12Suites],
     legacyCompressionMethods: new Uint8Array([0]),
@@ -125,6 +129,21 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
     ),
   );
   return new ExpectServerHello(flight);
+}
+
+/**
+ * legacy_session_id: RFC 5077 §3.4: with a ticket, a fresh random ID, which the server echoes
+ * when it accepts the ticket; RFC 5246 §7.4.1.2: otherwise the ID of the session to resume;
+ * RFC 8446 Appendix D.4: else a random one turns on middlebox compatibility.
+ */
+function legacySessionId(
+  ctx: ClientContext,
+  offers13: boolean,
+  session: StoredSession | undefined,
+): Uint8Array {
+  if (session?.ticket) return ctx.provider.random(32);
+  if (session?.sessionId) return session.sessionId;
+  return offers13 && ctx.middleboxCompat ? ctx.provider.random(32) : new Uint8Array(0);
 }
 
 function clientExtensions(
@@ -181,6 +200,13 @@ function clientExtensions(
         data: encodeRenegotiationInfo(new Uint8Array(0)),
       },
     );
+    // RFC 5077 §3.2: an empty session_ticket asks for a ticket; §3.4: a ticket resumes.
+    if (ctx.sessionStore) {
+      ext.push({
+        type: ExtensionType.session_ticket,
+        data: ctx.offeredSession?.ticket ?? new Uint8Array(0),
+      });
+    }
   }
   if (ctx.alpnProtocols.length > 0) {
     ext.push({

@@ -1,6 +1,8 @@
 import type { CertifiedKey } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
+import type { ServerSessionCache } from '../../sessions/session-cache.ts';
+import type { Ticketer } from '../../sessions/ticketer.ts';
 
 /** The server's settings, resolved from its config. */
 export interface ServerContext {
@@ -19,5 +21,9 @@ export interface ServerContext {
   alpnProtocols: readonly string[];
   certificates: readonly CertifiedKey[];
   requireCookie: boolean;
+  /** Seals and opens session tickets; undefined when the server issues none. */
+  ticketer?: Ticketer;
+  /** TLS 1.2 session-ID cache; undefined when sessions are not cached. */
+  sessionCache?: ServerSessionCache;
   group(group: number): KeyExchangeGroup;
 }

@@ -49,10 +49,13 @@ import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { DOWNGRADE_TLS12_SENTINEL, encodeServerHello } from '../../msgs/server-hello.ts';
 import { encodeEcdhParams, encodeServerKeyExchange } from '../../msgs/server-key-exchange.ts';
 import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
+import type { ServerSessionState } from '../../sessions/server-state.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { serverKeyExchangeContent } from '../tls12-auth.ts';
 import type { ServerContext } from './context.ts';
 import { selectCertificate12 } from './select-certificate12.ts';
+import { clientWantsTicket, findSession12, keepSession12 } from './session12.ts';
+import { resumeTls12 } from './tls12-resume.ts';
 
 /**
  * The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422), entered from the server's
@@ -60,11 +63,14 @@ import { selectCertificate12 } from './select-certificate12.ts';
  *
  *   ClientHello ─> [ServerHello, Certificate, ServerKeyExchange, ServerHelloDone sent]
  *     ─> ExpectClientKeyExchange ─> ExpectChangeCipherSpec ─> ExpectFinished
- *     ─> [ChangeCipherSpec, Finished sent] ─> Established
+ *     ─> [NewSessionTicket?, ChangeCipherSpec, Finished sent] ─> Established
+ *
+ * A ClientHello that offers a session the server can resume (RFC 5077 ticket, or a session ID
+ * in the cache) gets the abbreviated handshake of server/tls12-resume.ts instead.
  */
 
 /** The parts of a TLS 1.2 ClientHello the server acts on. */
-interface Offer12 {
+export interface Offer12 {
   hello: ClientHello;
   suite: Tls12Suite;
   cert: CertifiedKey;
@@ -89,6 +95,12 @@ interface Flight12 {
   share: KeyShare;
   master?: Uint8Array;
   keys?: Tls12Keys;
+  /** The session ID sent (empty when the session is not cached). */
+  sessionId: Uint8Array;
+  /** A NewSessionTicket was promised in the ServerHello (RFC 5077 §3.2). */
+  issueTicket: boolean;
+  serverName?: string;
+  alpn?: string;
 }
 
 /**
@@ -127,6 +139,16 @@ export async function respondTls12(
 
   // 1. Decide everything that can fail before anything is sent.
   const alpn = chooseAlpn(ctx.alpnProtocols, offer.alpn);
+  const resumable = await findSession12(ctx, offer);
+  if (resumable) {
+    return resumeTls12(ctx, offer, msg, resumable, {
+      secureRenegotiation: offer.secureRenegotiation,
+      alpn,
+    });
+  }
+  // RFC 7627 §5.3: only sessions with the extended master secret are kept for resumption.
+  const sessionId = ctx.sessionCache && offer.ems ? provider.random(32) : new Uint8Array(0);
+  const issueTicket = ctx.ticketer !== undefined && offer.ems && clientWantsTicket(hello);
   const serverRandom = provider.random(32);
   // RFC 8446 §4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in response to a
   // ClientHello MUST set the last 8 bytes of their Random value specially".
@@ -146,7 +168,7 @@ export async function respondTls12(
   transcript.setHash(offer.suite.hash);
   transcript.add(msg.raw);
 
-  // 2. ServerHello (RFC 5246 §7.4.1.3). An empty session_id: this session is not cached.
+  // 2. ServerHello (RFC 5246 §7.4.1.3). The session_id is empty when the session is not cached.
   const extensions: Extension[] = [];
   if (offer.secureRenegotiation) {
     // RFC 5746 §3.6: "the server MUST include an empty "renegotiation_info" extension".
@@ -174,10 +196,14 @@ export async function respondTls12(
   if (offer.serverName !== undefined) {
     extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
   }
+  // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket.
+  if (issueTicket) {
+    extensions.push({ type: ExtensionType.session_ticket, data: EMPTY_EXTENSION_DATA });
+  }
   const sh = encodeServerHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: serverRandom,
-    legacySessionId: new Uint8Array(0),
+    legacySessionId: sessionId,
     cipherSuite: offer.suite.code,
     legacyCompressionMethod: 0,
     extensions,
@@ -215,6 +241,10 @@ export async function respondTls12(
     serverRandom,
     ems: offer.ems,
     share,
+    sessionId,
+    issueTicket,
+    serverName: offer.serverName,
+    alpn,
   });
 }
 
@@ -368,6 +398,15 @@ class ExpectFinished implements HandshakeState {
     }
     transcript.add(msg.raw);
 
+    // RFC 5077 §3.3: "the server MUST verify the client's Finished message before sending the
+    // ticket"; the session becomes resumable now.
+    const ticket = await keepSession12(ctx, this.state(), this.f.sessionId, this.f.issueTicket);
+    if (ticket) {
+      transcript.add(
+        await conn.sendHandshake(HandshakeType.new_session_ticket, ticket, 'NewSessionTicket'),
+      );
+    }
+
     // The server's ChangeCipherSpec and Finished (RFC 5246 §7.3).
     const keys = this.f.keys!;
     const aead = await provider.aead(suite.aead, keys.serverKey);
@@ -385,6 +424,20 @@ class ExpectFinished implements HandshakeState {
     conn.markEstablished();
     return new Established(ctx);
   }
+
+  /** What resuming this session needs (sealed into a ticket or cached by session ID). */
+  private state(): ServerSessionState {
+    const f = this.f;
+    return {
+      version: ProtocolVersion.TLSv1_2,
+      cipherSuite: f.suite.code,
+      secret: f.master!,
+      extendedMasterSecret: f.ems,
+      createdAt: Date.now(),
+      serverName: f.serverName,
+      alpn: f.alpn,
+    };
+  }
 }
 
 /** After the handshake: a renegotiating ClientHello is refused, never acted on. */
@@ -401,6 +454,9 @@ class Established implements HandshakeState {
     return this;
   }
 }
+
+/** The abbreviated handshake ends in the same state. */
+export { Established as Established12, unexpected as unexpected12 };
 
 function unexpected(msg: HandshakeMessage, state: string): TlsError {
   return new TlsError(
