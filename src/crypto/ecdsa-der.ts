@@ -7,7 +7,7 @@
  *     s  INTEGER }
  */
 
-import { DerError, DerReader, derUnsignedInteger, Tag, tlv } from './der.ts';
+import { DerError, DerReader, encodeTlv, encodeUnsignedInteger, Tag } from '../codec/der.ts';
 
 /**
  * Converts a DER Ecdsa-Sig-Value to r || s, each left-padded to `size` bytes (32 for P-256,
@@ -37,10 +37,10 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | undef
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   if (raw.length === 0 || raw.length % 2 !== 0) throw new RangeError('r || s has odd length');
   const half = raw.length / 2;
-  return tlv(
+  return encodeTlv(
     Tag.SEQUENCE,
-    derUnsignedInteger(raw.subarray(0, half)),
-    derUnsignedInteger(raw.subarray(half)),
+    encodeUnsignedInteger(raw.subarray(0, half)),
+    encodeUnsignedInteger(raw.subarray(half)),
   );
 }
 

@@ -12,8 +12,8 @@
  *     ... }
  */
 
+import { DerError, DerReader, encodeOid, encodeTlv, Tag } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
-import { DerError, DerReader, derOid, Tag, tlv } from './der.ts';
 import { Oid } from './oids.ts';
 import {
   bytesToBigInt,
@@ -158,12 +158,12 @@ function rsaBits(der: Uint8Array): number {
 
 /** A PKCS#8 wrapping of an RSAPrivateKey under rsaEncryption, for runtimes lacking the PSS OID. */
 export function rsaEncryptionPkcs8(rsaPrivateKey: Uint8Array): Uint8Array {
-  const alg = tlv(Tag.SEQUENCE, derOid(Oid.rsaEncryption), tlv(Tag.NULL));
-  return tlv(
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.rsaEncryption), encodeTlv(Tag.NULL));
+  return encodeTlv(
     Tag.SEQUENCE,
-    tlv(Tag.INTEGER, new Uint8Array(1)),
+    encodeTlv(Tag.INTEGER, new Uint8Array(1)),
     alg,
-    tlv(Tag.OCTET_STRING, rsaPrivateKey),
+    encodeTlv(Tag.OCTET_STRING, rsaPrivateKey),
   );
 }
 
@@ -178,9 +178,9 @@ export function ed25519Pkcs8(seed: Uint8Array): Uint8Array {
 }
 
 function rfc8410Pkcs8(oid: string, privateKey: Uint8Array): Uint8Array {
-  const alg = tlv(Tag.SEQUENCE, derOid(oid));
-  const key = tlv(Tag.OCTET_STRING, tlv(Tag.OCTET_STRING, privateKey));
-  return tlv(Tag.SEQUENCE, tlv(Tag.INTEGER, new Uint8Array(1)), alg, key);
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(oid));
+  const key = encodeTlv(Tag.OCTET_STRING, encodeTlv(Tag.OCTET_STRING, privateKey));
+  return encodeTlv(Tag.SEQUENCE, encodeTlv(Tag.INTEGER, new Uint8Array(1)), alg, key);
 }
 
 /** A PKCS#8 for an EC private scalar (RFC 5915, without the optional public key). */
@@ -188,9 +188,18 @@ export function ecPkcs8(curve: EcCurve, d: Uint8Array): Uint8Array {
   const curveOid = { 'P-256': Oid.secp256r1, 'P-384': Oid.secp384r1, 'P-521': Oid.secp521r1 }[
     curve
   ];
-  const alg = tlv(Tag.SEQUENCE, derOid(Oid.ecPublicKey), derOid(curveOid));
-  const ecKey = tlv(Tag.SEQUENCE, tlv(Tag.INTEGER, Uint8Array.of(1)), tlv(Tag.OCTET_STRING, d));
-  return tlv(Tag.SEQUENCE, tlv(Tag.INTEGER, new Uint8Array(1)), alg, tlv(Tag.OCTET_STRING, ecKey));
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.ecPublicKey), encodeOid(curveOid));
+  const ecKey = encodeTlv(
+    Tag.SEQUENCE,
+    encodeTlv(Tag.INTEGER, Uint8Array.of(1)),
+    encodeTlv(Tag.OCTET_STRING, d),
+  );
+  return encodeTlv(
+    Tag.SEQUENCE,
+    encodeTlv(Tag.INTEGER, new Uint8Array(1)),
+    alg,
+    encodeTlv(Tag.OCTET_STRING, ecKey),
+  );
 }
 
 function config(message: string): TlsError {

@@ -5,8 +5,8 @@
  * Only public values are involved, so nothing here needs to run in constant time.
  */
 
+import { encodeOid, encodeTlv, Tag } from '../codec/der.ts';
 import { equalBytes } from '../util/bytes.ts';
-import { derOid, Tag, tlv } from './der.ts';
 import { Oid } from './oids.ts';
 import type { HashAlgorithm } from './provider.ts';
 import { hashLength } from './provider.ts';
@@ -41,10 +41,10 @@ export function rsaPkcs1Verify(
   if (!em) return false;
 
   // 3. EMSA-PKCS1-v1_5-ENCODE (§9.2): 0x00 || 0x01 || PS (0xff..., at least 8) || 0x00 || T.
-  const t = tlv(
+  const t = encodeTlv(
     Tag.SEQUENCE,
-    tlv(Tag.SEQUENCE, derOid(HASH_OID[hash]), tlv(Tag.NULL)),
-    tlv(Tag.OCTET_STRING, digest),
+    encodeTlv(Tag.SEQUENCE, encodeOid(HASH_OID[hash]), encodeTlv(Tag.NULL)),
+    encodeTlv(Tag.OCTET_STRING, digest),
   );
   if (k < t.length + 11) return false;
   const expected = new Uint8Array(k).fill(0xff);

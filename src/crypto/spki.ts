@@ -9,8 +9,8 @@
  *     parameters  ANY DEFINED BY algorithm OPTIONAL }
  */
 
+import { DerError, DerReader, encodeOid, encodeTlv, Tag } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
-import { DerError, DerReader, derOid, Tag, tlv } from './der.ts';
 import { isOnCurve } from './ec-point.ts';
 import { Oid } from './oids.ts';
 import type { HashAlgorithm } from './provider.ts';
@@ -233,8 +233,8 @@ function hashAlgorithm(r: DerReader): HashAlgorithm {
 
 /** An rsaEncryption SubjectPublicKeyInfo around RSAPublicKey DER (for PSS-OID keys). */
 export function rsaEncryptionSpki(rsaPublicKey: Uint8Array): Uint8Array {
-  const alg = tlv(Tag.SEQUENCE, derOid(Oid.rsaEncryption), tlv(Tag.NULL));
-  return tlv(Tag.SEQUENCE, alg, tlv(Tag.BIT_STRING, new Uint8Array(1), rsaPublicKey));
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.rsaEncryption), encodeTlv(Tag.NULL));
+  return encodeTlv(Tag.SEQUENCE, alg, encodeTlv(Tag.BIT_STRING, new Uint8Array(1), rsaPublicKey));
 }
 
 /** Big-endian unsigned bytes to a bigint. */

@@ -4,9 +4,10 @@
  * and the hash from the scheme, so `ecdsa_secp256r1_sha256` stands for "ECDSA with SHA-256" on
  * any curve here.
  */
+
+import { children, DerError, decodeOid, decodeSmallInt, readOnly, Tag } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
 import { SignatureScheme } from '../msgs/enums.ts';
-import { children, DerError, decodeOid, decodeSmallInt, readOnly, Tag } from './der.ts';
 import { KeyOid } from './keys.ts';
 
 /** An AlgorithmIdentifier: its OID and the raw DER of its parameters, if any. */

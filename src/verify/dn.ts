@@ -2,8 +2,9 @@
  * Distinguished names as text (RFC 4514), for messages and summaries. Comparisons between names
  * use the raw DER, never this text.
  */
+
+import { children, DerError, decodeOid, readOnly, Tag } from '../codec/der.ts';
 import { toHex } from '../util/bytes.ts';
-import { children, DerError, decodeOid, readOnly, Tag } from './der.ts';
 
 /** RFC 4514 §3 short names, plus two that every tool prints by name. */
 const SHORT_NAMES: Record<string, string> = {

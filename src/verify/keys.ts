@@ -3,8 +3,7 @@
  * `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`, PEM or DER), webtls loads PKCS#8 DER, which is
  * what WebCrypto's `importKey('pkcs8', ...)` and the providers take.
  */
-import { TlsError } from '../error.ts';
-import { pemBlocks } from '../util/pem.ts';
+
 import {
   children,
   DerError,
@@ -16,7 +15,9 @@ import {
   readOnly,
   Tag,
   type Tlv,
-} from './der.ts';
+} from '../codec/der.ts';
+import { TlsError } from '../error.ts';
+import { pemBlocks } from '../util/pem.ts';
 
 /** Key algorithm OIDs that appear in PKCS#8 and SubjectPublicKeyInfo. */
 export const KeyOid = {

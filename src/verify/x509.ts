@@ -1,16 +1,25 @@
 /**
  * X.509 certificates (RFC 5280 §4) parsed into the small shape path validation needs.
  *
- * The parse uses the DER walker (der.ts) rather than `@peculiar/asn1-x509`: the library takes
+ * The parse uses the DER walker (src/codec/der.ts) rather than `@peculiar/asn1-x509`: the library takes
  * 3 to 20 ms per certificate (it builds and matches a schema tree on every call), which made
  * indexing the bundled roots cost over a second, and it turns iPAddress octets into text and
  * back. The walker also hands out the exact bytes signatures and name comparisons cover. The
  * interop tests check this parser against the library on every bundled root and test cert.
  */
+
+import {
+  children,
+  DerError,
+  decodeOid,
+  decodeSmallInt,
+  readOnly,
+  Tag,
+  type Tlv,
+} from '../codec/der.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes } from '../util/bytes.ts';
 import { type AlgorithmId, algorithmId } from './algorithms.ts';
-import { children, DerError, decodeOid, decodeSmallInt, readOnly, Tag, type Tlv } from './der.ts';
 import { nameToString } from './dn.ts';
 
 /** A distinguished name: raw DER for comparison, RFC 4514 text for messages. */

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { derOid, Tag, tlv } from '../../src/crypto/der.ts';
+import { encodeOid, encodeTlv, Tag } from '../../src/codec/der.ts';
 import { ecdsaRawToDer } from '../../src/crypto/ecdsa-der.ts';
 import { type SigningKey, spkiInfo } from '../../src/crypto/index.ts';
 import { Oid } from '../../src/crypto/oids.ts';
@@ -35,11 +35,11 @@ async function ecKey(curve: 'P-256' | 'P-384' | 'P-521'): Promise<KeyPair> {
 function edKey(): { pkcs8: Uint8Array; spki: Uint8Array; seed: Uint8Array } {
   const seed = globalThis.crypto.getRandomValues(new Uint8Array(32));
   // RFC 8410 §4: SubjectPublicKeyInfo with id-Ed25519 and no parameters.
-  const alg = tlv(Tag.SEQUENCE, derOid(Oid.ed25519));
-  const spki = tlv(
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.ed25519));
+  const spki = encodeTlv(
     Tag.SEQUENCE,
     alg,
-    tlv(Tag.BIT_STRING, new Uint8Array(1), ed25519.getPublicKey(seed)),
+    encodeTlv(Tag.BIT_STRING, new Uint8Array(1), ed25519.getPublicKey(seed)),
   );
   return { pkcs8: ed25519Pkcs8(seed), spki, seed };
 }
@@ -48,19 +48,19 @@ function edKey(): { pkcs8: Uint8Array; spki: Uint8Array; seed: Uint8Array } {
 function pssSpki(rsaSpki: Uint8Array, params?: Uint8Array): Uint8Array {
   // rsaEncryption SPKI: 30 82 len | 30 0d (06 09 oid) (05 00) | 03 82 len 00 RSAPublicKey
   const bitString = rsaSpki.subarray(4 + 15);
-  const alg = tlv(Tag.SEQUENCE, derOid(Oid.rsassaPss), ...(params ? [params] : []));
-  return tlv(Tag.SEQUENCE, alg, bitString);
+  const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.rsassaPss), ...(params ? [params] : []));
+  return encodeTlv(Tag.SEQUENCE, alg, bitString);
 }
 
 /** RSASSA-PSS-params naming one hash for hash and MGF1, salt = its length. */
 function pssParams(hashOid: string, salt: number): Uint8Array {
-  const hashAlg = tlv(Tag.SEQUENCE, derOid(hashOid));
-  const mgf = tlv(Tag.SEQUENCE, derOid(Oid.mgf1), hashAlg);
-  return tlv(
+  const hashAlg = encodeTlv(Tag.SEQUENCE, encodeOid(hashOid));
+  const mgf = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.mgf1), hashAlg);
+  return encodeTlv(
     Tag.SEQUENCE,
-    tlv(0xa0, hashAlg),
-    tlv(0xa1, mgf),
-    tlv(0xa2, tlv(Tag.INTEGER, Uint8Array.of(salt))),
+    encodeTlv(0xa0, hashAlg),
+    encodeTlv(0xa1, mgf),
+    encodeTlv(0xa2, encodeTlv(Tag.INTEGER, Uint8Array.of(salt))),
   );
 }
 
@@ -120,9 +120,9 @@ describe('spkiInfo', () => {
     const k1 = p256.spki.slice();
     const i = k1.indexOf(0x2a, 15); // 06 08 2a 86 48 ce 3d 03 01 07 -> replace the OID bytes
     expect(i).toBeGreaterThan(0);
-    const alg = tlv(Tag.SEQUENCE, derOid(Oid.ecPublicKey), derOid('1.3.132.0.10'));
+    const alg = encodeTlv(Tag.SEQUENCE, encodeOid(Oid.ecPublicKey), encodeOid('1.3.132.0.10'));
     const point = p256.spki.subarray(p256.spki.length - 66);
-    const spkiK1 = tlv(Tag.SEQUENCE, alg, tlv(Tag.BIT_STRING, point));
+    const spkiK1 = encodeTlv(Tag.SEQUENCE, alg, encodeTlv(Tag.BIT_STRING, point));
     expect(code(() => spkiInfo(spkiK1))).toBe('UNSUPPORTED_CERTIFICATE');
   });
 });

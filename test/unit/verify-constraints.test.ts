@@ -3,9 +3,9 @@
  * subtrees, and the name forms webtls cannot evaluate.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeOid, encodeTlv, Tag } from '../../src/codec/der.ts';
 import { TlsError } from '../../src/error.ts';
 import { checkNameConstraints } from '../../src/verify/constraints.ts';
-import { encodeOid, encodeTlv, Tag } from '../../src/verify/der.ts';
 import { parseIpAddress } from '../../src/verify/names.ts';
 import type { NameConstraints, ParsedCertificate, Subtrees } from '../../src/verify/x509.ts';
 import { name } from './helpers/x509-builder.ts';

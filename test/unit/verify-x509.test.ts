@@ -1,22 +1,21 @@
 /**
- * The certificate parser (RFC 5280 §4), distinguished-name text (RFC 4514), the mapping from
- * certificate signature algorithms to TLS SignatureSchemes, and the DER walker under them.
+ * The certificate parser (RFC 5280 §4), distinguished-name text (RFC 4514), and the mapping from
+ * certificate signature algorithms to TLS SignatureSchemes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TlsError } from '../../src/error.ts';
-import { SignatureScheme } from '../../src/msgs/enums.ts';
-import { toHex } from '../../src/util/bytes.ts';
-import { certSignatureScheme } from '../../src/verify/algorithms.ts';
 import {
   children,
-  decodeOid,
   encodeOid,
   encodeSmallInt,
   encodeTlv,
   readOnly,
   readTlv,
   Tag,
-} from '../../src/verify/der.ts';
+} from '../../src/codec/der.ts';
+import { TlsError } from '../../src/error.ts';
+import { SignatureScheme } from '../../src/msgs/enums.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import { certSignatureScheme } from '../../src/verify/algorithms.ts';
 import { nameToString } from '../../src/verify/dn.ts';
 import { KeyOid } from '../../src/verify/keys.ts';
 import {
@@ -337,35 +336,5 @@ describe('certificate signature algorithms', () => {
     expect(scheme(alg(KeyOid.ed25519), KeyOid.ecPublicKey)).toBe('CERT_BAD_SIGNATURE');
     const p = alg(KeyOid.rsassaPss, pss(SHA256, SHA256, 32));
     expect(scheme(p, KeyOid.ecPublicKey)).toBe('CERT_BAD_SIGNATURE');
-  });
-});
-
-describe('DER walker', () => {
-  it('round-trips OIDs, including large arcs', () => {
-    for (const oid of [
-      '1.2.840.113549.1.1.11',
-      '2.5.29.37.0',
-      '2.999.3',
-      '1.3.6.1.4.1.311.60.2.1.3',
-    ]) {
-      expect(decodeOid(readOnly(encodeOid(oid), Tag.OID).content)).toBe(oid);
-    }
-    expect(toHex(encodeOid('1.2.840.10045.3.1.7'))).toBe('06082a8648ce3d030107');
-  });
-
-  it('encodes and reads long lengths', () => {
-    const body = new Uint8Array(300);
-    const tlv = encodeTlv(Tag.OCTET_STRING, body);
-    expect(toHex(tlv.subarray(0, 4))).toBe('0482012c');
-    expect(readOnly(tlv).content.length).toBe(300);
-  });
-
-  it('rejects indefinite, non-minimal and overlong lengths', () => {
-    expect(() => readTlv(new Uint8Array([0x30, 0x80, 0, 0]))).toThrow(/length/);
-    expect(() => readTlv(new Uint8Array([0x04, 0x81, 0x05, 1, 2, 3, 4, 5]))).toThrow(/minimal/);
-    expect(() => readTlv(new Uint8Array([0x04, 0x82, 0x00, 0x90]))).toThrow();
-    expect(() => readTlv(new Uint8Array([0x04, 0x05, 1, 2]))).toThrow(/past the end/);
-    expect(() => readOnly(new Uint8Array([0x05, 0x00, 0x00]))).toThrow(/trailing/);
-    expect(() => decodeOid(new Uint8Array([0x2a, 0x86]))).toThrow(/truncated/);
   });
 });

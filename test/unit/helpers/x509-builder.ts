@@ -1,10 +1,11 @@
 /**
  * Builds X.509 certificates in memory for runtime-neutral path tests: ECDSA P-256 keys from
- * WebCrypto, DER from the verifier's own encoder (der.ts). Only what the tests need; every
+ * WebCrypto, DER from the shared encoder (src/codec/der.ts). Only what the tests need; every
  * field can be overridden to make malformed or unusual certificates.
  */
+
+import { encodeOid, encodeSmallInt, encodeTlv, Tag } from '../../../src/codec/der.ts';
 import { bufferSource } from '../../../src/util/bytes.ts';
-import { encodeOid, encodeSmallInt, encodeTlv, Tag } from '../../../src/verify/der.ts';
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
