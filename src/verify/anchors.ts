@@ -1,11 +1,14 @@
 /**
  * Trust anchors (RFC 5280 §6.1.1 (d)): a subject name and a public key, here carried by a
- * certificate. Anchors are indexed by the DER walker alone and parsed in full only when path
- * building reaches them, so a store of a hundred-odd roots costs almost nothing until used.
+ * certificate. Anchors are indexed by subject and key with the minimal DER walk
+ * (`certificateIdentity`), and decoded in full by `parseCertificate` (`@peculiar/asn1-x509`)
+ * only when path building reaches them, so a store of a hundred-odd roots costs almost nothing
+ * until used.
  */
 import { TlsError } from '../error.ts';
 import { isPem, pemCertificates } from '../util/pem.ts';
-import { certificateIdentity, type ParsedCertificate, parseCertificate } from './x509.ts';
+import { certificateIdentity } from './cert-layout.ts';
+import { type ParsedCertificate, parseCertificate } from './x509.ts';
 
 /** A trust anchor: its certificate, indexed by subject and key. */
 export class TrustAnchor {
@@ -25,7 +28,10 @@ export class TrustAnchor {
     this.spki = id.spki;
   }
 
-  /** The fully parsed certificate (parsed on first call). Throws BAD_CERTIFICATE. */
+  /**
+   * The certificate decoded in full by `parseCertificate`, on first call (path building calls
+   * it when the anchor's subject is a certificate's issuer). Throws BAD_CERTIFICATE.
+   */
   parsed(): ParsedCertificate {
     this.full ??= parseCertificate(this.der);
     return this.full;

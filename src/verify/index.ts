@@ -1,6 +1,7 @@
 /** Certificate verification: the public surface of src/verify. */
 
 export { parseTrustAnchors, TrustAnchor } from './anchors.ts';
+export { type CertificateIdentity, certificateIdentity } from './cert-layout.ts';
 export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
 export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
 export { mozillaRoots } from './roots/index.ts';
@@ -12,9 +13,7 @@ export type {
 } from './types.ts';
 export { type WebpkiVerifierOptions, webpkiVerifier } from './webpki.ts';
 export {
-  type CertificateIdentity,
   certificateDnsNames,
-  certificateIdentity,
   certificateIpAddresses,
   certificateSummary,
   type ParsedCertificate,

@@ -1,26 +1,32 @@
 /**
  * X.509 certificates (RFC 5280 §4) parsed into the small shape path validation needs.
  *
- * The parse uses the DER walker (src/codec/der.ts) rather than `@peculiar/asn1-x509`: the library takes
- * 3 to 20 ms per certificate (it builds and matches a schema tree on every call), which made
- * indexing the bundled roots cost over a second, and it turns iPAddress octets into text and
- * back. The walker also hands out the exact bytes signatures and name comparisons cover. The
- * interop tests check this parser against the library on every bundled root and test cert.
+ * Every certificate that is evaluated (presented chains, and each trust anchor a path reaches)
+ * is decoded by `@peculiar/asn1-x509`. The library accepts BER and is lenient about the shape
+ * of what it decodes, so the DER reader first checks that the input is DER and that each
+ * structure webtls uses has its RFC 5280 shape (cert-layout.ts); it also supplies what the
+ * library does not keep: the exact bytes the signature covers, the raw names, key and
+ * algorithm parameters, and GeneralName octets (general-names.ts). Where both read the same
+ * thing they must agree. The decode costs about 1.5 ms per certificate, so results are cached
+ * per input array (see `parseCertificate`).
  */
-
+import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  children,
-  DerError,
-  decodeOid,
-  decodeSmallInt,
-  readOnly,
-  Tag,
-  type Tlv,
-} from '../codec/der.ts';
+  type AlgorithmIdentifier,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  KeyUsage,
+  SubjectKeyIdentifier,
+} from '@peculiar/asn1-x509';
+import { checkDer, children, DerError, readOnly, Tag, type Tlv } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes } from '../util/bytes.ts';
 import { type AlgorithmId, algorithmId } from './algorithms.ts';
+import { type CertificateLayout, certificateLayout, sequenceOf } from './cert-layout.ts';
 import { nameToString } from './dn.ts';
+import { readNameConstraints, readSubjectAltName } from './general-names.ts';
 
 /** A distinguished name: raw DER for comparison, RFC 4514 text for messages. */
 export interface DistinguishedName {
@@ -66,7 +72,10 @@ export interface NameConstraints {
   excluded: Subtrees | undefined;
 }
 
-/** The fields of a certificate that verification uses. */
+/**
+ * The fields of a certificate that verification uses. Objects returned by `parseCertificate`
+ * may be shared between callers: they are frozen, and their byte arrays must not be modified.
+ */
 export interface ParsedCertificate {
   /** The whole certificate, DER (a copy owned by this object). */
   der: Uint8Array;
@@ -120,54 +129,85 @@ function badCertificate(message: string, cause?: unknown): TlsError {
   return new TlsError('BAD_CERTIFICATE', message, { layer: 'verify', cause });
 }
 
+/** Parses already seen, by input array; a hit counts only if the bytes are still the same. */
+const cache = new WeakMap<Uint8Array, ParsedCertificate>();
+
 /**
- * Parses a DER certificate. Throws TlsError BAD_CERTIFICATE when it is malformed or breaks a
- * structural rule of RFC 5280 (mismatched signature algorithms, repeated extensions, extensions
- * in a v1 certificate, malformed SAN or name constraints).
+ * Parses a DER certificate. Throws TlsError BAD_CERTIFICATE when it is not DER, does not
+ * decode as an X.509 Certificate, or breaks a structural rule of RFC 5280 (mismatched signature
+ * algorithms, repeated extensions, extensions in a v1 certificate, malformed SAN or name
+ * constraints, times not in the RFC 5280 form).
+ *
+ * The result is cached against the `input` array itself (weakly) and returned again while that
+ * array holds the same bytes, so the handshake and the verifier parse a certificate once.
  */
 export function parseCertificate(input: Uint8Array): ParsedCertificate {
-  const der = input.slice();
+  const cached = cache.get(input);
+  if (cached !== undefined && equalBytes(cached.der, input)) return cached;
+  const parsed = freeze(decode(input.slice()));
+  cache.set(input, parsed);
+  return parsed;
+}
+
+/** Decodes `der` (owned by the caller's copy) into a ParsedCertificate. */
+function decode(der: Uint8Array): ParsedCertificate {
+  // 1. DER only (X.690 §10), then the raw spans, then the schema decode.
+  let layout: CertificateLayout;
+  let cert: Certificate;
+  try {
+    checkDer(der);
+    layout = certificateLayout(der);
+    cert = AsnConvert.parse(der, Certificate);
+  } catch (e) {
+    throw badCertificate('tls: certificate is not valid DER X.509', e);
+  }
   let subjectText = '(unparsed)';
   try {
-    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
-    const outer = children(readOnly(der, Tag.SEQUENCE).content);
-    if (outer.length !== 3 || outer[0].tag !== Tag.SEQUENCE) {
-      throw new DerError('a certificate has three fields');
+    const tbs = cert.tbsCertificate;
+    // 2. The library and the DER reader must have found the same signed bytes.
+    const tbsRaw = cert.tbsCertificateRaw;
+    if (tbsRaw === undefined || !equalBytes(bytesOf(tbsRaw), layout.tbs)) {
+      throw new DerError('TBSCertificate spans disagree');
     }
-    const [tbsTlv, sigAlgTlv, sigTlv] = outer;
-    const tbs = tbsFields(tbsTlv);
-    const subject = { der: tbs.subject.raw, text: nameToString(tbs.subject.raw) };
+    const subject = { der: layout.subject, text: nameToString(layout.subject) };
     subjectText = subject.text;
-    // RFC 5280 §4.1.1.2: signatureAlgorithm MUST match TBSCertificate.signature.
-    if (!equalBytes(sigAlgTlv.raw, tbs.signature.raw)) {
-      throw badCertificate(
-        `tls: certificate "${subject.text}" has mismatched signature algorithms`,
-      );
+    const fail = (what: string) => badCertificate(`tls: certificate "${subject.text}" ${what}`);
+
+    // 3. RFC 5280 §4.1.1.2: signatureAlgorithm MUST match TBSCertificate.signature.
+    if (!equalBytes(layout.signatureAlgorithm, layout.tbsSignature)) {
+      throw fail('has mismatched signature algorithms');
     }
-    if (sigTlv.tag !== Tag.BIT_STRING || sigTlv.content[0] !== 0) {
+    if (layout.signature.content[0] !== 0) {
       throw new DerError('signature is not a whole-byte BIT STRING');
     }
-    // RFC 5280 §4.1.2.9: extensions appear only in v3 certificates.
-    if (tbs.extensions.length > 0 && tbs.version !== 3) {
-      throw badCertificate(`tls: certificate "${subject.text}" is v${tbs.version} with extensions`);
+
+    // 4. Version ::= INTEGER { v1(0), v2(1), v3(2) }; extensions only in v3 (§4.1.2.9).
+    if (typeof tbs.version !== 'number' || tbs.version < 0 || tbs.version > 2) {
+      throw new DerError(`unknown version ${String(tbs.version)}`);
     }
-    const [validFrom, validTo, extraTime] = children(tbs.validity.content);
-    if (!validTo || extraTime) throw new DerError('Validity needs two times');
-    const [spkiAlg, spkiKey, spkiExtra] = children(tbs.spki.content);
-    if (!spkiKey || spkiKey.tag !== Tag.BIT_STRING || spkiExtra) throw new DerError('bad SPKI');
+    const version = tbs.version + 1;
+    const extensions = tbs.extensions ?? [];
+    if (extensions.length !== layout.extensions.length) throw new DerError('Extensions disagree');
+    if (extensions.length > 0 && version !== 3) throw fail(`is v${version} with extensions`);
+
+    const notBefore = tbs.validity.notBefore.getTime();
+    const notAfter = tbs.validity.notAfter.getTime();
+    checkTime(layout.validity[0], notBefore);
+    checkTime(layout.validity[1], notAfter);
+
     const out: ParsedCertificate = {
       der,
-      tbs: tbsTlv.raw,
-      version: tbs.version,
-      serial: tbs.serial.content,
-      signatureAlgorithm: algorithmId(sigAlgTlv.raw),
-      signature: sigTlv.content.subarray(1),
-      issuer: { der: tbs.issuer.raw, text: nameToString(tbs.issuer.raw) },
+      tbs: layout.tbs,
+      version,
+      serial: bytesOf(tbs.serialNumber),
+      signatureAlgorithm: algorithmOf(cert.signatureAlgorithm, layout.signatureAlgorithm),
+      signature: bytesOf(cert.signatureValue),
+      issuer: { der: layout.issuer, text: nameToString(layout.issuer) },
       subject,
-      notBefore: readTime(validFrom),
-      notAfter: readTime(validTo),
-      spki: tbs.spki.raw,
-      publicKeyAlgorithm: algorithmId(spkiAlg.raw),
+      notBefore,
+      notAfter,
+      spki: layout.spki,
+      publicKeyAlgorithm: algorithmOf(tbs.subjectPublicKeyInfo.algorithm, layout.spkiAlgorithm),
       basicConstraints: undefined,
       keyUsage: undefined,
       extKeyUsage: undefined,
@@ -179,16 +219,16 @@ export function parseCertificate(input: Uint8Array): ParsedCertificate {
       authorityKeyId: undefined,
       unknownCritical: [],
     };
+
+    // 5. Extensions.
     const seen = new Set<string>();
-    for (const ext of tbs.extensions) {
-      const { id, critical, value } = readExtension(ext);
+    for (const ext of extensions) {
+      const id = ext.extnID;
       // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
-      if (seen.has(id)) {
-        throw badCertificate(`tls: certificate "${subject.text}" repeats extension ${id}`);
-      }
+      if (seen.has(id)) throw fail(`repeats extension ${id}`);
       seen.add(id);
-      applyExtension(out, id, value);
-      if (critical && !KNOWN_EXTENSIONS.has(id)) out.unknownCritical.push(id);
+      if (KNOWN_EXTENSIONS.has(id)) applyExtension(out, id, bytesOf(ext.extnValue.buffer));
+      else if (ext.critical) out.unknownCritical.push(id);
     }
     return out;
   } catch (e) {
@@ -197,79 +237,34 @@ export function parseCertificate(input: Uint8Array): ParsedCertificate {
   }
 }
 
-/**
- *     TBSCertificate ::= SEQUENCE {
- *       version         [0] EXPLICIT Version DEFAULT v1,
- *       serialNumber         CertificateSerialNumber,
- *       signature            AlgorithmIdentifier,
- *       issuer               Name,
- *       validity             Validity,
- *       subject              Name,
- *       subjectPublicKeyInfo SubjectPublicKeyInfo,
- *       issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL,
- *       subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL,
- *       extensions      [3]  EXPLICIT Extensions OPTIONAL }
- */
-function tbsFields(tbs: Tlv) {
-  const fields = children(tbs.content);
-  let version = 1;
-  let i = 0;
-  if (fields[0]?.tag === 0xa0) {
-    // Version ::= INTEGER { v1(0), v2(1), v3(2) }
-    version = decodeSmallInt(readOnly(fields[0].content, Tag.INTEGER)) + 1;
-    if (version > 3) throw new DerError(`unknown version ${version}`);
-    i = 1;
-  }
-  const [serial, signature, issuer, validity, subject, spki] = fields.slice(i, i + 6);
-  if (!spki || serial.tag !== Tag.INTEGER || spki.tag !== Tag.SEQUENCE) {
-    throw new DerError('truncated TBSCertificate');
-  }
-  if (signature.tag !== Tag.SEQUENCE) throw new DerError('bad signature AlgorithmIdentifier');
-  if (issuer.tag !== Tag.SEQUENCE || subject.tag !== Tag.SEQUENCE) throw new DerError('bad Name');
-  if (validity.tag !== Tag.SEQUENCE) throw new DerError('bad Validity');
-  let extensions: Tlv[] = [];
-  let lastTag = 0;
-  for (const f of fields.slice(i + 6)) {
-    if (f.tag !== 0x81 && f.tag !== 0x82 && f.tag !== 0xa3) throw new DerError('unknown field');
-    if (f.tag <= lastTag) throw new DerError('fields out of order');
-    lastTag = f.tag;
-    if (f.tag === 0xa3) {
-      // Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension
-      extensions = children(readOnly(f.content, Tag.SEQUENCE).content);
-      if (extensions.length === 0) throw new DerError('empty Extensions');
-    }
-  }
-  return { version, serial, signature, issuer, validity, subject, spki, extensions };
+/** A view of bytes the library returns (typed as ArrayBuffer, sometimes a view). */
+function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
 }
 
-/** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
-function readExtension(ext: Tlv): { id: string; critical: boolean; value: Uint8Array } {
-  if (ext.tag !== Tag.SEQUENCE) throw new DerError('Extension is not a SEQUENCE');
-  const parts = children(ext.content);
-  const [oid] = parts;
-  let critical = false;
-  let valueTlv = parts[1];
-  if (parts.length === 3) {
-    if (parts[1].tag !== Tag.BOOLEAN || parts[1].content.length !== 1) {
-      throw new DerError('bad critical flag');
-    }
-    critical = parts[1].content[0] !== 0;
-    valueTlv = parts[2];
-  } else if (parts.length !== 2) {
-    throw new DerError('bad Extension');
-  }
-  if (oid.tag !== Tag.OID || valueTlv.tag !== Tag.OCTET_STRING) throw new DerError('bad Extension');
-  return { id: decodeOid(oid.content), critical, value: valueTlv.content };
+/**
+ * An AlgorithmId: the OID as the library decoded it, the parameters as raw DER from `raw` (the
+ * library reports NULL parameters as null and others re-read), which must hold the same OID.
+ */
+function algorithmOf(alg: AlgorithmIdentifier, raw: Uint8Array): AlgorithmId {
+  const own = algorithmId(raw);
+  if (own.oid !== alg.algorithm) throw new DerError('AlgorithmIdentifier decoded differently');
+  return { oid: alg.algorithm, params: own.params };
 }
 
 /**
  * RFC 5280 §4.1.2.5: UTCTime `YYMMDDHHMMSSZ` (years 1950-2049) or GeneralizedTime
- * `YYYYMMDDHHMMSSZ`, always in UTC with seconds and without fractions.
+ * `YYYYMMDDHHMMSSZ`, always in UTC with seconds and without fractions. The library decodes
+ * times more leniently; this checks the encoding and that both read the same instant.
  */
-function readTime(tlv: Tlv): Date {
+function checkTime(tlv: Tlv, decoded: Date): void {
   const text = String.fromCharCode(...tlv.content);
-  const utc = tlv.tag === 0x17 ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
-  const gen = tlv.tag === 0x18 ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
+  const utc =
+    tlv.tag === Tag.UTC_TIME ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
+  const gen =
+    tlv.tag === Tag.GENERALIZED_TIME ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
   const m = utc ?? gen;
   if (!m) throw new DerError(`bad time ${JSON.stringify(text)}`);
   const [y, mon, day, h, min, sec] = m.slice(1).map(Number);
@@ -280,153 +275,113 @@ function readTime(tlv: Tlv): Date {
   if (d.getUTCMonth() !== mon - 1 || d.getUTCDate() !== day || h > 23 || min > 59 || sec > 59) {
     throw new DerError(`bad time ${JSON.stringify(text)}`);
   }
-  return d;
+  if (d.getTime() !== decoded.getTime()) throw new DerError(`time ${text} decoded differently`);
 }
 
+/**
+ * Decodes one known extension value into `out`. The value must be exactly one DER value of the
+ * extension's shape; the library decodes it, except the GeneralName-valued ones
+ * (general-names.ts).
+ */
 function applyExtension(out: ParsedCertificate, oid: string, value: Uint8Array): void {
+  checkDer(value);
   switch (oid) {
-    case Ext.basicConstraints:
-      out.basicConstraints = readBasicConstraints(value);
+    case Ext.basicConstraints: {
+      // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE,
+      //                                 pathLenConstraint INTEGER (0..MAX) OPTIONAL }
+      sequenceOf(value, [Tag.BOOLEAN, Tag.INTEGER], 'BasicConstraints');
+      const bc = AsnConvert.parse(value, BasicConstraints);
+      out.basicConstraints = { ca: bc.cA, pathLen: pathLength(bc.pathLenConstraint) };
       break;
-    case Ext.keyUsage:
-      out.keyUsage = keyUsageBits(readOnly(value, Tag.BIT_STRING).content);
+    }
+    case Ext.keyUsage: {
+      // RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING
+      readOnly(value, Tag.BIT_STRING);
+      const ku = AsnConvert.parse(value, KeyUsage);
+      out.keyUsage = keyUsageBits(bytesOf(ku.value), ku.unusedBits);
       break;
+    }
     case Ext.extKeyUsage: {
-      // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
-      const ids = children(readOnly(value, Tag.SEQUENCE).content);
+      // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (an OID)
+      const purposes = children(readOnly(value, Tag.SEQUENCE).content);
+      if (purposes.some((p) => p.tag !== Tag.OID)) throw new DerError('KeyPurposeId is not an OID');
+      const ids = Array.from(AsnConvert.parse(value, ExtendedKeyUsage));
       if (ids.length === 0) throw new DerError('empty ExtKeyUsage');
-      out.extKeyUsage = ids.map((id) => {
-        if (id.tag !== Tag.OID) throw new DerError('KeyPurposeId is not an OID');
-        return decodeOid(id.content);
-      });
+      out.extKeyUsage = ids;
       break;
     }
     case Ext.subjectKeyIdentifier:
       // SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING)
-      out.subjectKeyId = readOnly(value, Tag.OCTET_STRING).content;
+      readOnly(value, Tag.OCTET_STRING);
+      out.subjectKeyId = bytesOf(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
       break;
     case Ext.authorityKeyIdentifier: {
-      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL, ... }
-      const fields = children(readOnly(value, Tag.SEQUENCE).content);
-      out.authorityKeyId = fields.find((f) => f.tag === 0x80)?.content;
+      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL,
+      //   authorityCertIssuer [1] GeneralNames OPTIONAL,
+      //   authorityCertSerialNumber [2] CertificateSerialNumber OPTIONAL }
+      sequenceOf(value, [0x80, Tag.context(1), 0x82], 'AuthorityKeyIdentifier');
+      const id = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+      out.authorityKeyId = id === undefined ? undefined : bytesOf(id.buffer);
       break;
     }
-    case Ext.subjectAltName:
-      readSubjectAltName(out, value);
+    case Ext.subjectAltName: {
+      const san = readSubjectAltName(value);
+      out.dnsNames = san.dnsNames;
+      out.ipAddresses = san.ipAddresses;
+      out.otherSanForms = san.otherForms;
       break;
+    }
     case Ext.nameConstraints:
       out.nameConstraints = readNameConstraints(value);
       break;
   }
 }
 
-/**
- *     BasicConstraints ::= SEQUENCE {
- *       cA                BOOLEAN DEFAULT FALSE,
- *       pathLenConstraint INTEGER (0..MAX) OPTIONAL }
- */
-function readBasicConstraints(value: Uint8Array): { ca: boolean; pathLen: number | undefined } {
-  const fields = children(readOnly(value, Tag.SEQUENCE).content);
-  let ca = false;
-  let pathLen: number | undefined;
-  let i = 0;
-  if (fields[i]?.tag === Tag.BOOLEAN) {
-    if (fields[i].content.length !== 1) throw new DerError('bad cA flag');
-    ca = fields[i].content[0] !== 0;
-    i++;
-  }
-  if (fields[i]?.tag === Tag.INTEGER) {
-    pathLen = decodeSmallInt(fields[i]);
-    i++;
-  }
-  if (i !== fields.length) throw new DerError('bad BasicConstraints');
-  return { ca, pathLen };
+/** pathLenConstraint as the library gives it (a number, or text from four octets on). */
+function pathLength(value: number | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : -1;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new DerError('bad pathLenConstraint');
+  return n;
 }
 
-/** RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING; bit 0 is the most significant bit. */
-function keyUsageBits(content: Uint8Array): number {
-  if (content.length < 1 || content[0] > 7) throw new DerError('bad KeyUsage');
+/** RFC 5280 §4.2.1.3: bit 0 (digitalSignature) is the most significant bit of the first octet. */
+function keyUsageBits(bytes: Uint8Array, unusedBits: number): number {
+  if (unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0))
+    throw new DerError('bad KeyUsage');
   let bits = 0;
-  for (let n = 0; n < 9 && 1 + (n >> 3) < content.length; n++) {
-    if (content[1 + (n >> 3)] & (0x80 >> (n & 7))) bits |= 1 << n;
+  for (let n = 0; n < 9 && n >> 3 < bytes.length; n++) {
+    if (bytes[n >> 3] & (0x80 >> (n & 7))) bits |= 1 << n;
   }
   return bits;
 }
 
-/**
- *     GeneralName ::= CHOICE {
- *       otherName [0], rfc822Name [1] IA5String, dNSName [2] IA5String, x400Address [3],
- *       directoryName [4] Name, ediPartyName [5], uniformResourceIdentifier [6] IA5String,
- *       iPAddress [7] OCTET STRING, registeredID [8] OBJECT IDENTIFIER }
- */
-function generalNameForm(tlv: Tlv): number {
-  if ((tlv.tag & 0xc0) !== 0x80) throw new DerError('GeneralName is not context-tagged');
-  const form = tlv.tag & 0x1f;
-  if (form > 8) throw new DerError('unknown GeneralName form');
-  return form;
-}
-
-function ia5(content: Uint8Array): string {
-  for (const b of content) if (b > 0x7f) throw new DerError('IA5String has non-ASCII octets');
-  return String.fromCharCode(...content);
-}
-
-/** RFC 5280 §4.2.1.6: SubjectAltName ::= GeneralNames (SEQUENCE SIZE (1..MAX) OF GeneralName) */
-function readSubjectAltName(out: ParsedCertificate, value: Uint8Array): void {
-  const names = children(readOnly(value, Tag.SEQUENCE).content);
-  if (names.length === 0) throw new DerError('empty subjectAltName');
-  for (const name of names) {
-    const form = generalNameForm(name);
-    if (form === 2) {
-      out.dnsNames.push(ia5(name.content));
-    } else if (form === 7) {
-      // RFC 5280 §4.2.1.6: four octets for IPv4, sixteen for IPv6.
-      if (name.content.length !== 4 && name.content.length !== 16) {
-        throw new DerError('iPAddress SAN must be 4 or 16 octets');
-      }
-      out.ipAddresses.push(name.content);
-    } else if (!out.otherSanForms.includes(form)) {
-      out.otherSanForms.push(form);
+/** Freezes a parse result so that sharing it through the cache is safe. */
+function freeze(c: ParsedCertificate): ParsedCertificate {
+  const nc = c.nameConstraints;
+  for (const subtrees of [nc?.permitted, nc?.excluded]) {
+    if (subtrees === undefined) continue;
+    for (const list of [subtrees.dns, subtrees.ip, subtrees.directory, subtrees.otherForms]) {
+      Object.freeze(list);
     }
+    Object.freeze(subtrees);
   }
-}
-
-/**
- *     NameConstraints ::= SEQUENCE {
- *       permittedSubtrees [0] GeneralSubtrees OPTIONAL,
- *       excludedSubtrees  [1] GeneralSubtrees OPTIONAL }
- *     GeneralSubtree ::= SEQUENCE {
- *       base GeneralName, minimum [0] BaseDistance DEFAULT 0, maximum [1] BaseDistance OPTIONAL }
- */
-function readNameConstraints(value: Uint8Array): NameConstraints {
-  const out: NameConstraints = { permitted: undefined, excluded: undefined };
-  const parts = children(readOnly(value, Tag.SEQUENCE).content);
-  // RFC 5280 §4.2.1.10: conforming CAs MUST NOT issue an empty name constraints extension.
-  if (parts.length === 0) throw new DerError('empty NameConstraints');
-  for (const part of parts) {
-    if (part.tag !== 0xa0 && part.tag !== 0xa1) throw new DerError('bad NameConstraints field');
-    const subtrees: Subtrees = { dns: [], ip: [], directory: [], otherForms: [] };
-    const list = children(part.content);
-    if (list.length === 0) throw new DerError('empty GeneralSubtrees');
-    for (const subtree of list) {
-      if (subtree.tag !== Tag.SEQUENCE) throw new DerError('GeneralSubtree is not a SEQUENCE');
-      const [base, ...rest] = children(subtree.content);
-      // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
-      for (const r of rest) {
-        if (r.tag !== 0x80 || decodeSmallInt(r) !== 0) {
-          throw new DerError('GeneralSubtree minimum/maximum are not supported');
-        }
-      }
-      const form = generalNameForm(base);
-      if (form === 2) subtrees.dns.push(ia5(base.content));
-      else if (form === 7) subtrees.ip.push(base.content);
-      else if (form === 4) subtrees.directory.push(readOnly(base.content, Tag.SEQUENCE).raw);
-      else if (!subtrees.otherForms.includes(form)) subtrees.otherForms.push(form);
-    }
-    if (part.tag === 0xa0) out.permitted = subtrees;
-    else out.excluded = subtrees;
+  for (const part of [
+    nc,
+    c.issuer,
+    c.subject,
+    c.signatureAlgorithm,
+    c.publicKeyAlgorithm,
+    c.basicConstraints,
+    c.extKeyUsage,
+    c.dnsNames,
+    c.ipAddresses,
+    c.otherSanForms,
+    c.unknownCritical,
+  ]) {
+    if (part !== undefined) Object.freeze(part);
   }
-  return out;
+  return Object.freeze(c);
 }
 
 /** True when the certificate's subject and issuer names are byte-identical (self-issued). */
@@ -434,49 +389,20 @@ export function isSelfIssued(cert: ParsedCertificate): boolean {
   return equalBytes(cert.subject.der, cert.issuer.der);
 }
 
-/** The names and key of a certificate, read without a full parse. */
-export interface CertificateIdentity {
-  /** The subject Name, DER (a view into the input). */
-  subject: Uint8Array;
-  /** The issuer Name, DER (a view into the input). */
-  issuer: Uint8Array;
-  /** The SubjectPublicKeyInfo, DER (a view into the input). */
-  spki: Uint8Array;
-}
-
 /**
- * Reads a certificate's subject, issuer and public key with the DER walker alone, about a
- * hundred times faster than `parseCertificate`; for indexing trust anchors and for summaries.
- * Throws TlsError BAD_CERTIFICATE when the outer structure is malformed.
+ * The subject of a DER certificate as RFC 4514 text, for `Peer certificate: <subject>`. Parses
+ * the certificate (a cache hit when it was just verified). Throws TlsError BAD_CERTIFICATE.
  */
-export function certificateIdentity(der: Uint8Array): CertificateIdentity {
-  try {
-    const outer = children(readOnly(der, Tag.SEQUENCE).content);
-    if (outer.length !== 3 || outer[0].tag !== Tag.SEQUENCE)
-      throw new DerError('not a certificate');
-    const tbs = tbsFields(outer[0]);
-    return { subject: tbs.subject.raw, issuer: tbs.issuer.raw, spki: tbs.spki.raw };
-  } catch (e) {
-    throw badCertificate('tls: certificate is not valid DER X.509', e);
-  }
-}
-
-/** The subject of a DER certificate as RFC 4514 text, for `Peer certificate: <subject>`. */
 export function certificateSummary(der: Uint8Array): string {
-  const { subject } = certificateIdentity(der);
-  try {
-    return nameToString(subject);
-  } catch (e) {
-    throw badCertificate('tls: certificate subject is malformed', e);
-  }
+  return parseCertificate(der).subject.text;
 }
 
 /** The dNSName SANs of a DER certificate (a server uses them to pick a certificate by SNI). */
 export function certificateDnsNames(der: Uint8Array): string[] {
-  return parseCertificate(der).dnsNames;
+  return [...parseCertificate(der).dnsNames];
 }
 
-/** The iPAddress SANs of a DER certificate, 4 or 16 bytes each. */
+/** The iPAddress SANs of a DER certificate, 4 or 16 bytes each (copies). */
 export function certificateIpAddresses(der: Uint8Array): Uint8Array[] {
-  return parseCertificate(der).ipAddresses;
+  return parseCertificate(der).ipAddresses.map((a) => a.slice());
 }

@@ -14,17 +14,19 @@ import {
 } from '../../src/codec/der.ts';
 import { TlsError } from '../../src/error.ts';
 import { SignatureScheme } from '../../src/msgs/enums.ts';
-import { toHex } from '../../src/util/bytes.ts';
+import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { certSignatureScheme } from '../../src/verify/algorithms.ts';
+import { certificateIdentity } from '../../src/verify/cert-layout.ts';
 import { nameToString } from '../../src/verify/dn.ts';
 import { KeyOid } from '../../src/verify/keys.ts';
 import {
-  certificateIdentity,
+  certificateDnsNames,
   certificateSummary,
   KeyUsageBit,
   parseCertificate,
 } from '../../src/verify/x509.ts';
 import {
+  type CertSpec,
   generalNames,
   issue,
   name,
@@ -38,6 +40,13 @@ import {
 } from './helpers/x509-builder.ts';
 
 const utf8 = new TextEncoder();
+
+/** A critical basicConstraints extension with the given value, as hex. */
+const bc = (hex: string): TestExtension => ({
+  oid: '2.5.29.19',
+  critical: true,
+  value: fromHex(hex),
+});
 
 function codeOf(f: () => unknown): string {
   try {
@@ -137,11 +146,78 @@ describe('parseCertificate', () => {
     expect(c.unknownCritical).toEqual(['1.2.3.4']);
   });
 
-  it('gives the summary and identity without a full parse', () => {
+  it('gives the summary, and the index identity from the outer fields alone', async () => {
     expect(certificateSummary(leaf.der)).toBe('CN=server');
     const id = certificateIdentity(leaf.der);
+    expect(id.subject).toEqual(name('server'));
     expect(id.issuer).toEqual(root.name);
     expect(id.spki).toEqual(leaf.key.spki);
+    // Index-only: a certificate the full parse refuses (BER inside an extension) still indexes.
+    const ber = await serverCert(root, { ca: undefined, extensions: [bc('30800101ff0000')] });
+    expect(certificateIdentity(ber.der).spki).toEqual(ber.key.spki);
+    expect(codeOf(() => parseCertificate(ber.der))).toBe('BAD_CERTIFICATE');
+    expect(codeOf(() => certificateIdentity(leaf.der.subarray(1)))).toBe('BAD_CERTIFICATE');
+  });
+
+  it('parses an array once while it holds the same bytes, and shares only frozen results', () => {
+    const input = leaf.der.slice();
+    const first = parseCertificate(input);
+    expect(parseCertificate(input)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.dnsNames)).toBe(true);
+    expect(Object.isFrozen(first.subject)).toBe(true);
+    // Another array with the same bytes gets its own parse, equal in value.
+    const other = parseCertificate(leaf.der.slice());
+    expect(other).not.toBe(first);
+    expect(other).toEqual(first);
+    // A changed array is parsed again, never answered from the cache.
+    input[input.length - 1] ^= 1;
+    const changed = parseCertificate(input);
+    expect(changed).not.toBe(first);
+    expect(changed.signature).not.toEqual(first.signature);
+    expect(first.der).toEqual(leaf.der);
+    // The helpers hand out copies.
+    const names = certificateDnsNames(leaf.der);
+    names.push('evil.example');
+    expect(certificateDnsNames(leaf.der)).toEqual(['localhost', '*.example.com']);
+  });
+
+  it('refuses BER and mis-shaped structures that the schema library alone accepts', async () => {
+    const eku = (hex: string): TestExtension => ({ oid: '2.5.29.37', value: fromHex(hex) });
+    const ski = (hex: string): TestExtension => ({ oid: '2.5.29.14', value: fromHex(hex) });
+    const cases: [string, Partial<CertSpec>][] = [
+      ['non-minimal length', { ca: undefined, extensions: [bc('3081030101ff')] }],
+      ['indefinite length', { ca: undefined, extensions: [bc('30800101ff0000')] }],
+      ['a trailing byte', { ca: undefined, extensions: [bc('30030101ff00')] }],
+      ['fields swapped', { ca: undefined, extensions: [bc('30060201000101ff')] }],
+      ['a negative pathLen', { ca: undefined, extensions: [bc('30060101ff0201ff')] }],
+      ['an INTEGER as KeyPurposeId', { eku: undefined, extensions: [eku('3003020105')] }],
+      ['a constructed OCTET STRING', { noKeyIds: true, extensions: [ski('2406040201020400')] }],
+    ];
+    for (const [what, extra] of cases) {
+      const cert = await serverCert(root, extra);
+      expect([what, codeOf(() => parseCertificate(cert.der))]).toEqual([what, 'BAD_CERTIFICATE']);
+    }
+    // An Extension with a fourth element; the same without it parses.
+    const extension = (...parts: Uint8Array[]) =>
+      rebuildTbs(leaf.der, (f) => [
+        ...f.slice(0, 7),
+        encodeTlv(0xa3, encodeTlv(Tag.SEQUENCE, encodeTlv(Tag.SEQUENCE, ...parts))),
+      ]);
+    const bcEmpty = [encodeOid('2.5.29.19'), encodeTlv(Tag.OCTET_STRING, fromHex('3000'))];
+    expect(codeOf(() => parseCertificate(extension(...bcEmpty, encodeSmallInt(0))))).toBe(
+      'BAD_CERTIFICATE',
+    );
+    expect(parseCertificate(extension(...bcEmpty)).basicConstraints).toEqual({
+      ca: false,
+      pathLen: undefined,
+    });
+    // An explicit DEFAULT value, as some CAs write them, still parses.
+    const explicitFalse = await serverCert(root, { ca: undefined, extensions: [bc('3003010100')] });
+    expect(parseCertificate(explicitFalse.der).basicConstraints).toEqual({
+      ca: false,
+      pathLen: undefined,
+    });
   });
 
   it('rejects malformed input with BAD_CERTIFICATE', () => {
