@@ -4,6 +4,7 @@
  */
 import { certifiedKeyFromPem } from '../certified-key.ts';
 import type { CertifiedKey, ServerConfig } from '../config.ts';
+import { TlsError } from '../error.ts';
 import { listen, type PeerAddress } from '../node/index.ts';
 import { accept, type TlsStream, type Transport } from '../streams/index.ts';
 import {
@@ -194,6 +195,13 @@ async function serve(session: Session, peer: PeerAddress, options: ServeOptions)
     }
     if (options.www) {
       await serveWww(tls);
+      await tls.close();
+      // Browsers drop TCP without close_notify once they have the response. After our own
+      // close_notify has gone out, that ends the exchange; it truncated nothing we sent.
+      await tls.closed.catch((error: unknown) => {
+        if (!(error instanceof TlsError && error.code === 'TRUNCATED')) throw error;
+      });
+      return;
     } else {
       session.writer = tls.writable.getWriter();
       options.stdin.update();
