@@ -17,6 +17,7 @@ import {
 } from './args.ts';
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
 import { combinedSuites, parseGroups } from './names.ts';
+import { SessionFileStore } from './session-file.ts';
 import { summaryLines } from './summary.ts';
 
 /** How long to wait for the server's close_notify after ours (stdin EOF). */
@@ -34,6 +35,8 @@ const FLAGS: FlagSpec = {
   curves: 'string',
   ciphersuites: 'string',
   keylogfile: 'string',
+  sess_in: 'string',
+  sess_out: 'string',
   provider: 'string',
   quiet: 'boolean',
   help: 'boolean',
@@ -52,6 +55,9 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
   -ciphersuites LIST    TLS 1.3 suites in order, IANA names, colon-separated
   -cipher LIST          TLS 1.2 suites in order, OpenSSL names (ECDHE-ECDSA-AES128-GCM-SHA256)
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
+  -sess_out FILE        write the session the server offers for resumption (PEM
+                        'WEBTLS SESSION', mode 0600: it holds the session's secret)
+  -sess_in FILE         offer the session in FILE (from -sess_out) to resume it
   -provider NAME        crypto provider: subtle (default) or noble
   -quiet                do not print the connection summary
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
@@ -74,6 +80,12 @@ export async function sClient(argv: readonly string[]): Promise<number> {
     tls = connect(transport, options);
     const info = await tls.opened;
     if (!flags.quiet) process.stderr.write(`${summaryLines(info).join('\n')}\n`);
+    const store = options.sessionStore;
+    if (store instanceof SessionFileStore && stringFlag(flags, 'sess_out') && store.written === 0) {
+      process.stderr.write(
+        'note: the server offered no session to resume; -sess_out not written\n',
+      );
+    }
     await exchange(tls);
     return 0;
   } catch (error) {
@@ -89,6 +101,10 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
     provider: chooseProvider(stringFlag(flags, 'provider')),
     keyLog: keyLogTo(stringFlag(flags, 'keylogfile')),
   };
+  const sessIn = stringFlag(flags, 'sess_in');
+  const sessOut = stringFlag(flags, 'sess_out');
+  // Without either flag, sessions stay in memory for this one connection (none to resume).
+  if (sessIn || sessOut) options.sessionStore = new SessionFileStore(sessIn, sessOut);
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const alpn = stringFlag(flags, 'alpn');
