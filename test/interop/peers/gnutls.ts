@@ -63,10 +63,15 @@ export function gnutlsServeArgs(options: {
   key: string;
   mode: 'echo' | 'http';
   alpn?: string;
+  /** A priority string (default: TLS 1.3 only). */
+  priority?: string;
+  /** More arguments (e.g. a second --x509certfile/--x509keyfile pair, --noticket). */
+  extra?: string[];
 }): string[] {
   const args = [`--${options.mode}`, '-p', String(options.port)];
   args.push('--x509certfile', options.chain, '--x509keyfile', options.key);
-  args.push('--priority', gnutlsPriority());
+  args.push('--priority', options.priority ?? gnutlsPriority());
+  args.push(...(options.extra ?? []));
   if (options.alpn) args.push('--alpn', options.alpn);
   return args;
 }

@@ -3,9 +3,11 @@
  * connects through the webtls streams API for each case given as JSON in argv[2] and prints one
  * `RESULT {...}` line per case. Each case is bounded to 15 s.
  */
-import { parseCipherSuites, parseGroups } from '../../../src/cli/names.ts';
+import { parseCipherSuites, parseGroups, parseTls12Ciphers } from '../../../src/cli/names.ts';
 import { TlsError } from '../../../src/error.ts';
 import { tcpTransport } from '../../../src/node/index.ts';
+import type { ClientSessionStore } from '../../../src/sessions/client-store.ts';
+import { MemorySessionStore } from '../../../src/sessions/memory-store.ts';
 import { connect } from '../../../src/streams/index.ts';
 
 /** One connection to make. */
@@ -17,6 +19,12 @@ export interface NetnsCase {
   alpn?: string[];
   ca: string;
   message: string;
+  /** Cap the version (default: TLS 1.3 and 1.2 offered). */
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** A TLS 1.2 suite by OpenSSL name (instead of `suite`). */
+  tls12Cipher?: string;
+  /** Connect a second time with the first connection's session store; report its `resumed`. */
+  resume?: boolean;
 }
 
 /** What happened, printed as JSON. */
@@ -26,19 +34,33 @@ export interface NetnsResult {
   group?: string;
   suite?: string;
   alpn?: string;
+  protocol?: string;
+  /** With `resume`: whether the second connection resumed (the first must not have). */
+  resumed?: boolean;
   verification?: string;
   received?: string;
   code?: string;
   error?: string;
 }
 
-async function runCase(c: NetnsCase, ca: string): Promise<NetnsResult> {
+async function runCase(
+  c: NetnsCase,
+  ca: string,
+  sessionStore?: ClientSessionStore,
+): Promise<NetnsResult> {
+  const suites = c.tls12Cipher
+    ? parseTls12Ciphers([c.tls12Cipher])
+    : c.suite
+      ? parseCipherSuites([c.suite])
+      : undefined;
   const tls = connect(await tcpTransport('127.0.0.1', c.port), {
     serverName: 'localhost',
     roots: [ca],
     groups: c.group ? parseGroups([c.group]) : undefined,
-    cipherSuites: c.suite ? parseCipherSuites([c.suite]) : undefined,
+    cipherSuites: suites,
     alpnProtocols: c.alpn,
+    maxVersion: c.maxVersion,
+    sessionStore,
   });
   const timer = setTimeout(() => void tls.close(), 15_000);
   try {
@@ -58,6 +80,8 @@ async function runCase(c: NetnsCase, ca: string): Promise<NetnsResult> {
       group: info.group,
       suite: info.cipherSuite,
       alpn: info.alpn,
+      protocol: info.protocol,
+      resumed: info.resumed,
       verification: info.verification,
       received,
     };
@@ -72,7 +96,18 @@ const cases = JSON.parse(process.argv[2] ?? '[]') as NetnsCase[];
 for (const c of cases) {
   let result: NetnsResult;
   try {
-    result = await runCase(c, readFileSync(c.ca, 'utf8'));
+    const ca = readFileSync(c.ca, 'utf8');
+    if (c.resume) {
+      const store = new MemorySessionStore();
+      const first = await runCase(c, ca, store);
+      result = first.resumed
+        ? { ...first, ok: false, error: 'first connection resumed' }
+        : {
+            ...(await runCase(c, ca, store)),
+          };
+    } else {
+      result = await runCase(c, ca);
+    }
   } catch (error) {
     result = {
       id: c.id,
