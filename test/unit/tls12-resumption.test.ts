@@ -7,6 +7,7 @@ import { decodeClientHello, encodeClientHello } from '../../src/msgs/client-hell
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup } from '../../src/msgs/enums.ts';
 import { findExtension } from '../../src/msgs/extensions/extension.ts';
 import { encodeHandshake } from '../../src/msgs/handshake.ts';
+import { encodeNewSessionTicket12 } from '../../src/msgs/new-session-ticket12.ts';
 import { decodeServerHello, encodeServerHello } from '../../src/msgs/server-hello.ts';
 import { MemorySessionStore } from '../../src/sessions/memory-store.ts';
 import { MemorySessionCache } from '../../src/sessions/session-cache.ts';
@@ -347,5 +348,52 @@ describe('RFC 7627 §5.3 on resumption', () => {
     await s.process();
     c.readTls(s.takeTls()!);
     await expect(c.process()).rejects.toMatchObject({ code: 'ILLEGAL_PARAMETER' });
+  });
+});
+
+describe('RFC 5077 §3.3 message order on the client', () => {
+  /** A resumed server flight, split into the ServerHello's messages and the records after. */
+  async function resumedFlight(server: ServerConfig, store: MemorySessionStore) {
+    await connectOnce(clientConfig(store), server);
+    const c = new ClientConnection(clientConfig(store), { serverName: NAME });
+    const s = new ServerConnection(server);
+    await c.process();
+    s.readTls(c.takeTls()!);
+    await s.process();
+    expect(s.info.resumed).toBe(true);
+    const records = splitRecords(s.takeTls()!);
+    const ccs = records.findIndex((r) => r.type === 20);
+    const clear = beforeCcs(
+      new Uint8Array(records.slice(0, ccs).flatMap((r) => [...record(r.type, r.body)])),
+    );
+    const after = new Uint8Array(records.slice(ccs).flatMap((r) => [...record(r.type, r.body)]));
+    return { c, clear, after };
+  }
+
+  it('a ChangeCipherSpec without the promised NewSessionTicket is unexpected_message', async () => {
+    const server = await serverConfig({ ticketer: new AeadTicketer({ provider }) });
+    const { c, clear, after } = await resumedFlight(server, new MemorySessionStore());
+    expect(clear.map((m) => m.type)).toEqual([
+      HandshakeType.server_hello,
+      HandshakeType.new_session_ticket,
+    ]);
+    const sh = encodeHandshake(HandshakeType.server_hello, clear[0].body);
+    c.readTls(new Uint8Array([...record(22, sh), ...after]));
+    await expect(c.process()).rejects.toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+    expect(plainAlert(c.takeTls())).toBe(10);
+  });
+
+  it('a NewSessionTicket that was not promised is unexpected_message', async () => {
+    const server = await serverConfig({ sessionCache: new MemorySessionCache() });
+    const { c, clear, after } = await resumedFlight(server, new MemorySessionStore());
+    expect(clear.map((m) => m.type)).toEqual([HandshakeType.server_hello]);
+    const nst = encodeHandshake(
+      HandshakeType.new_session_ticket,
+      encodeNewSessionTicket12({ lifetimeHint: 60, ticket: new Uint8Array([1, 2, 3]) }),
+    );
+    const sh = encodeHandshake(HandshakeType.server_hello, clear[0].body);
+    c.readTls(new Uint8Array([...record(22, sh), ...record(22, nst), ...after]));
+    await expect(c.process()).rejects.toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+    expect(plainAlert(c.takeTls())).toBe(10);
   });
 });
