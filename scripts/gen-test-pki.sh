@@ -318,6 +318,80 @@ openssl rsa -in "$TMP/rsa2048/key.pem" -traditional -out "$K/rsa2048-pkcs1.pem" 
 openssl pkcs8 -topk8 -nocrypt -in "$P256/key.pem" -outform DER -out "$K/p256-pkcs8.der"
 openssl ec -in "$P256/key.pem" -outform DER -out "$K/p256-sec1.der" 2>/dev/null
 
+# 8. Client certificates of the other key types (EKU clientAuth), under the P-256 intermediate.
+client_leaf() { # client_leaf DIR KEYTYPE
+  local dir=$1
+  mkdir -p "$dir"
+  genkey "$2" "$dir/key.pem"
+  SAN="DNS:client.webtls.test" issue "$dir/leaf.pem" "/CN=webtls test client ($2)" \
+    "$dir/key.pem" "$P256/inter.pem" "$P256/inter.key" leaf_client
+  cat "$dir/leaf.pem" "$P256/inter.pem" >"$dir/chain.pem"
+}
+client_leaf "$TMP/client-ed25519" ed25519
+client_leaf "$TMP/client-rsa" rsa2048
+
+# 9. Revocation: a separate hierarchy with its own CA databases, so `openssl ca` can revoke and
+#    write CRLs (RFC 5280 §5). crl/root.pem issues inter.pem and inter2.pem; inter2 is revoked by
+#    the root. Client certificates (EKU clientAuth): good/ and revoked/ under inter (revoked/
+#    revoked by inter, keyCompromise), under-revoked/ under inter2. CRLs, PEM: root.crl.pem
+#    (inter2 revoked), inter.crl.pem (revoked/ revoked), inter2.crl.pem (empty),
+#    inter-expired.crl.pem (as inter.crl.pem, nextUpdate yesterday), all.crl.pem (the three
+#    current CRLs).
+C=$TMP/crl
+mkdir -p "$C"
+for ca in crlroot crlinter crlinter2; do
+  : >"$W/$ca.txt"
+  echo 01 >"$W/$ca.num"
+  cat >>"$W/ca.cnf" <<EOF
+[ $ca ]
+database = $W/$ca.txt
+crlnumber = $W/$ca.num
+new_certs_dir = $W/newcerts
+serial = $W/serial
+policy = any_dn
+unique_subject = no
+copy_extensions = none
+default_md = sha256
+EOF
+done
+cat >>"$W/ca.cnf" <<EOF
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+EOF
+genkey p256 "$C/root.key"
+issue "$C/root.pem" "/CN=webtls CRL Test Root CA/O=webtls test" "$C/root.key" self \
+  "$C/root.key" root -name crlroot
+for i in inter inter2; do
+  genkey p256 "$C/$i.key"
+  issue "$C/$i.pem" "/CN=webtls CRL Test Intermediate ($i)/O=webtls test" "$C/$i.key" \
+    "$C/root.pem" "$C/root.key" inter -name crlroot
+done
+crl_client() { # crl_client NAME ISSUER
+  mkdir -p "$C/$1"
+  genkey p256 "$C/$1/key.pem"
+  SAN="DNS:client.webtls.test" issue "$C/$1/leaf.pem" "/CN=webtls CRL test client ($1)" \
+    "$C/$1/key.pem" "$C/$2.pem" "$C/$2.key" leaf_client -name "crl$2"
+  cat "$C/$1/leaf.pem" "$C/$2.pem" >"$C/$1/chain.pem"
+}
+crl_client good inter
+crl_client revoked inter
+crl_client under-revoked inter2
+ca_cmd() { # ca_cmd CA ISSUER_BASENAME ARGS...: openssl ca as that CA
+  local ca=$1 base=$2
+  shift 2
+  openssl ca -batch -config "$W/ca.cnf" -name "$ca" -keyfile "$C/$base.key" \
+    -cert "$C/$base.pem" "$@" 2>"$W/ca.log" || { cat "$W/ca.log" >&2; exit 1; }
+}
+ca_cmd crlinter inter -revoke "$C/revoked/leaf.pem" -crl_reason keyCompromise
+ca_cmd crlroot root -revoke "$C/inter2.pem" -crl_reason CACompromise
+ca_cmd crlroot root -gencrl -crldays 3650 -crlexts crl_ext -out "$C/root.crl.pem"
+ca_cmd crlinter inter -gencrl -crldays 3650 -crlexts crl_ext -out "$C/inter.crl.pem"
+ca_cmd crlinter2 inter2 -gencrl -crldays 3650 -crlexts crl_ext -out "$C/inter2.crl.pem"
+ca_cmd crlinter inter -gencrl -crlexts crl_ext -out "$C/inter-expired.crl.pem" \
+  -crl_lastupdate "$(date -u -d '-30 days' +%Y%m%d%H%M%SZ)" \
+  -crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
+cat "$C/root.crl.pem" "$C/inter.crl.pem" "$C/inter2.crl.pem" >"$C/all.crl.pem"
+
 # Leave only what tests use; CA keys stay in ca/ for tests that issue more certificates.
 rm -f "$TMP"/*/chain-up.pem
 rm -rf "$W"

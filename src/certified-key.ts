@@ -3,9 +3,12 @@
  */
 import type { CertifiedKey } from './config.ts';
 import type { CryptoProvider } from './crypto/provider.ts';
+import { schemesForKey } from './crypto/schemes.ts';
+import { spkiInfo } from './crypto/spki.ts';
 import { TlsError } from './error.ts';
 import { pemCertificates } from './util/pem.ts';
 import { privateKeyToPkcs8 } from './verify/keys.ts';
+import { parseCertificate } from './verify/x509.ts';
 
 /**
  * Builds a CertifiedKey from PEM text: `chainPem` holds the leaf certificate first, then any
@@ -33,4 +36,39 @@ export async function certifiedKeyFromPem(
   const pkcs8 = privateKeyToPkcs8(keyPem);
   const key = await provider.signingKey({ pkcs8 });
   return { chain, key };
+}
+
+/**
+ * Builds a CertifiedKey from a certificate chain (PEM text, or DER leaf first) and a WebCrypto
+ * private key, which may be non-extractable (for instance one kept in IndexedDB): the key never
+ * leaves WebCrypto. The signature schemes follow the leaf's public key (ECDSA P-256/P-384/P-521,
+ * Ed25519, RSA with RSA-PSS signatures, id-RSASSA-PSS).
+ *
+ * @throws TlsError CONFIG when there is no certificate or the provider cannot use the key;
+ *   BAD_CERTIFICATE when the leaf does not parse.
+ */
+export async function certifiedKeyFromCryptoKey(
+  chain: string | readonly Uint8Array[],
+  cryptoKey: CryptoKey,
+  provider: CryptoProvider,
+): Promise<CertifiedKey> {
+  let ders: Uint8Array[];
+  try {
+    ders = typeof chain === 'string' ? pemCertificates(chain) : chain.map((d) => d.slice());
+  } catch (cause) {
+    throw new TlsError('CONFIG', 'tls: certificate PEM is malformed', { layer: 'config', cause });
+  }
+  if (ders.length === 0) {
+    throw new TlsError('CONFIG', 'tls: no certificate in the chain', { layer: 'config' });
+  }
+  const info = spkiInfo(parseCertificate(ders[0]).spki);
+  let schemes = schemesForKey(info.algorithm, info.curve);
+  if (info.algorithm === 'rsa' || info.algorithm === 'rsa-pss') {
+    // A WebCrypto RSA-PSS key is bound to one hash: keep the scheme with that hash.
+    const hash = (cryptoKey.algorithm as Partial<RsaHashedKeyAlgorithm>).hash?.name;
+    const index = ['SHA-256', 'SHA-384', 'SHA-512'].indexOf(hash ?? '');
+    schemes = index < 0 ? [] : [schemes[index]];
+  }
+  const key = await provider.signingKey({ cryptoKey, schemes });
+  return { chain: ders, key };
 }

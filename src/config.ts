@@ -1,9 +1,10 @@
 import type { TlsEvent } from './conn/types.ts';
 import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
+import type { ClientCertResolver } from './handshake/client/client-auth.ts';
 import type { ClientSessionStore } from './sessions/client-store.ts';
 import type { ServerSessionCache } from './sessions/session-cache.ts';
 import type { Ticketer } from './sessions/ticketer.ts';
-import type { ServerCertVerifier } from './verify/types.ts';
+import type { ClientCertVerifier, ServerCertVerifier } from './verify/types.ts';
 
 /** Limits on what a peer can make us buffer or do. All have safe defaults. */
 export interface Limits {
@@ -59,6 +60,17 @@ export interface ClientConfig extends CommonConfig {
    * offered and no ticket asked for.
    */
   sessionStore?: ClientSessionStore | null;
+  /**
+   * The certificate to send when a server asks for one (TLS 1.3): a chain and a key loaded
+   * from PKCS#8 (`certifiedKeyFromPem`) or a WebCrypto `CryptoKey`, which may be
+   * non-extractable (`certifiedKeyFromCryptoKey`). Without it the client sends no certificate.
+   */
+  clientCertificate?: CertifiedKey;
+  /**
+   * Chooses the certificate per request, by the server's acceptable issuers and signature
+   * schemes; takes precedence over `clientCertificate`. Returning undefined sends none.
+   */
+  clientCertResolver?: ClientCertResolver;
 }
 
 /** A certificate chain (DER, leaf first) and the key that signs for it. */
@@ -79,4 +91,18 @@ export interface ServerConfig extends CommonConfig {
   ticketer?: Ticketer;
   /** TLS 1.2: keeps sessions by session ID for stateful resumption. Default: none. */
   sessionCache?: ServerSessionCache;
+  /**
+   * Client authentication (TLS 1.3): 'none' (default) asks for no certificate; 'optional'
+   * sends a CertificateRequest and accepts a client that sends none; 'required' ends the
+   * handshake with certificate_required when the client sends none (RFC 8446 §4.4.2.4). A
+   * certificate that is sent must pass `clientVerifier`.
+   */
+  clientAuth?: 'none' | 'optional' | 'required';
+  /**
+   * Verifies client certificates; needed unless `clientAuth` is 'none'. Defaults to
+   * `webpkiClientVerifier({ roots: clientRoots })` when `clientRoots` is given.
+   */
+  clientVerifier?: ClientCertVerifier;
+  /** Trust anchors (PEM text or DER) for client certificates, for the default verifier. */
+  clientRoots?: readonly (string | Uint8Array)[];
 }

@@ -3,7 +3,7 @@
  * crypto providers and verifiers. Runtime-neutral: no Node APIs.
  */
 
-export { certifiedKeyFromPem } from './certified-key.ts';
+export { certifiedKeyFromCryptoKey, certifiedKeyFromPem } from './certified-key.ts';
 export type { CertifiedKey, ClientConfig, Limits, ServerConfig } from './config.ts';
 export { ClientConnection, type ClientOptions } from './conn/client.ts';
 export { ServerConnection } from './conn/server.ts';
@@ -19,6 +19,10 @@ export type {
   SigningKey,
 } from './crypto/provider.ts';
 export { type ErrorCode, ErrorCodes, TlsError } from './error.ts';
+export type {
+  CertificateRequestInfo,
+  ClientCertResolver,
+} from './handshake/client/client-auth.ts';
 export {
   AlertDescription,
   CipherSuite,
@@ -36,9 +40,11 @@ export {
   type Transport,
 } from './streams/index.ts';
 export type {
+  ClientCertVerifier,
   ServerCertVerifier,
   ServerIdentity,
   VerifiedChain,
   VerifyOptions,
 } from './verify/types.ts';
 export { webpkiVerifier } from './verify/webpki.ts';
+export { type WebpkiClientVerifierOptions, webpkiClientVerifier } from './verify/webpki-client.ts';

@@ -53,6 +53,8 @@ export class ClientConnection extends ConnectionCore {
         config.sessionStore === null
           ? undefined
           : (config.sessionStore ?? defaultSessionStore(config)),
+      clientCertificate: config.clientCertificate,
+      clientCertResolver: config.clientCertResolver,
       group: (g) => provider.keyExchange(g)!,
     };
   }

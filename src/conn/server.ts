@@ -1,8 +1,11 @@
 import type { ServerConfig } from '../config.ts';
 import { defaultProvider } from '../crypto/index.ts';
 import { TlsError } from '../error.ts';
+import type { ClientAuth } from '../handshake/server/client-auth.ts';
 import type { ServerContext } from '../handshake/server/context.ts';
 import { ExpectClientHello } from '../handshake/server/tls13.ts';
+import type { ClientCertVerifier } from '../verify/types.ts';
+import { webpkiClientVerifier } from '../verify/webpki-client.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
 import { resolveNegotiable } from './resolve.ts';
 
@@ -32,8 +35,34 @@ export class ServerConnection extends ConnectionCore {
       requireCookie: config.requireCookie ?? false,
       ticketer: config.ticketer,
       sessionCache: config.sessionCache,
+      clientAuth: resolveClientAuth(config),
       group: (g) => provider.keyExchange(g)!,
     };
     this.state = new ExpectClientHello(ctx);
   }
+}
+
+/** The verifier built from `clientRoots`, once per config object. */
+const defaultClientVerifiers = new WeakMap<ServerConfig, ClientCertVerifier>();
+
+/** ServerConfig.clientAuth with its verifier; undefined when no certificate is requested. */
+function resolveClientAuth(config: ServerConfig): ClientAuth | undefined {
+  const mode = config.clientAuth ?? 'none';
+  if (mode === 'none') return undefined;
+  if (mode !== 'optional' && mode !== 'required') {
+    throw new TlsError('CONFIG', `tls: unknown clientAuth mode "${String(mode)}"`, {
+      layer: 'config',
+    });
+  }
+  let verifier = config.clientVerifier ?? defaultClientVerifiers.get(config);
+  if (!verifier && config.clientRoots) {
+    verifier = webpkiClientVerifier({ roots: config.clientRoots });
+    defaultClientVerifiers.set(config, verifier);
+  }
+  if (!verifier) {
+    throw new TlsError('CONFIG', 'tls: clientAuth needs clientVerifier or clientRoots', {
+      layer: 'config',
+    });
+  }
+  return { required: mode === 'required', verifier };
 }

@@ -6,12 +6,14 @@ export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
 export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
 export { mozillaRoots } from './roots/index.ts';
 export type {
+  ClientCertVerifier,
   ServerCertVerifier,
   ServerIdentity,
   VerifiedChain,
   VerifyOptions,
 } from './types.ts';
 export { type WebpkiVerifierOptions, webpkiVerifier } from './webpki.ts';
+export { type WebpkiClientVerifierOptions, webpkiClientVerifier } from './webpki-client.ts';
 export {
   certificateDnsNames,
   certificateIpAddresses,

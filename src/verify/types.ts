@@ -30,3 +30,17 @@ export interface ServerCertVerifier {
     options: VerifyOptions,
   ): Promise<VerifiedChain>;
 }
+
+/**
+ * Verifies the certificate chain a client presented (RFC 8446 §4.4.2.4). Async and replaceable,
+ * like ServerCertVerifier. Throws a TlsError with a CERT_* code (or BAD_CERTIFICATE); the
+ * server sends the alert that code names (RFC 8446 §6.2).
+ */
+export interface ClientCertVerifier {
+  /**
+   * Distinguished names (DER) the server lists in certificate_authorities (RFC 8446 §4.2.4) to
+   * tell the client which issuers it accepts; undefined or empty sends no such extension.
+   */
+  readonly acceptableIssuers?: readonly Uint8Array[];
+  verifyClient(chain: readonly Uint8Array[], options: VerifyOptions): Promise<VerifiedChain>;
+}

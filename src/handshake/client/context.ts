@@ -1,8 +1,10 @@
+import type { CertifiedKey } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
 import type { ClientSessionStore } from '../../sessions/client-store.ts';
 import type { StoredSession } from '../../sessions/stored-session.ts';
 import type { ServerCertVerifier } from '../../verify/types.ts';
+import type { ClientCertResolver } from './client-auth.ts';
 
 /** The client's negotiated-before-hello settings, resolved from its config. */
 export interface ClientContext {
@@ -31,6 +33,10 @@ export interface ClientContext {
   sessionStore?: ClientSessionStore;
   /** The TLS 1.2 session offered in this ClientHello, if any (set by the ClientHello step). */
   offeredSession?: StoredSession;
+  /** The certificate to answer a CertificateRequest with, if any. */
+  clientCertificate?: CertifiedKey;
+  /** Chooses the certificate per request; takes precedence over `clientCertificate`. */
+  clientCertResolver?: ClientCertResolver;
   /** The provider's implementation of a group this client offers. */
   group(group: number): KeyExchangeGroup;
 }

@@ -7,7 +7,7 @@ import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../key
 import { Transcript } from '../../keyschedule/transcript.ts';
 import { decodeCertificate, encodeCertificate } from '../../msgs/certificate.ts';
 import { decodeCertificateRequest } from '../../msgs/certificate-request.ts';
-import { decodeCertificateVerify } from '../../msgs/certificate-verify.ts';
+import { decodeCertificateVerify, encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { type ClientHello, encodeClientHello } from '../../msgs/client-hello.ts';
 import { decodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
 import {
@@ -51,7 +51,12 @@ import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
-import { verifyCertificateVerify } from '../certificate-verify.ts';
+import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
+import {
+  type CertificateRequestInfo,
+  chooseClientCertificate,
+  requestInfo,
+} from './client-auth.ts';
 import type { ClientContext } from './context.ts';
 import { takeSession12 } from './session12.ts';
 import { acceptServerHello12 } from './tls12.ts';
@@ -365,8 +370,8 @@ interface KeyedFlight extends Flight {
   hs: HandshakeSecret;
   clientSecret: Uint8Array;
   serverSecret: Uint8Array;
-  /** The CertificateRequest context, when the server asked for a certificate. */
-  certRequestContext?: Uint8Array;
+  /** The CertificateRequest, when the server asked for a certificate. */
+  certRequest?: { context: Uint8Array; info: CertificateRequestInfo };
   peerSpki?: Uint8Array;
 }
 
@@ -414,18 +419,13 @@ class ExpectCertificateOrRequest implements HandshakeState {
     if (msg.type === HandshakeType.certificate_request) {
       const cr = decodeCertificateRequest(msg.body);
       checkAllowed(HandshakeType.certificate_request, cr.extensions);
-      // RFC 8446 §4.3.2: signature_algorithms is required in CertificateRequest.
-      if (!findExtension(cr.extensions, ExtensionType.signature_algorithms)) {
-        throw new TlsError(
-          'MISSING_EXTENSION',
-          'tls: CertificateRequest without signature_algorithms',
-        );
-      }
       // §4.3.2: in the main handshake the context is empty.
       if (cr.context.length !== 0) {
         throw new TlsError('ILLEGAL_PARAMETER', 'tls: non-empty certificate_request_context');
       }
-      this.f.certRequestContext = cr.context;
+      // §4.3.2: signature_algorithms is required (checked in requestInfo).
+      const info = requestInfo(cr.extensions, this.f.ctx.serverName);
+      this.f.certRequest = { context: cr.context, info };
       this.f.transcript.add(msg.raw);
       return new ExpectCertificate(this.f);
     }
@@ -532,15 +532,7 @@ class ExpectFinished implements HandshakeState {
     // Appendix D.4: the dummy ChangeCipherSpec precedes the client's encrypted flight.
     if (ctx.middleboxCompat && !f.sentCcs) await conn.sendCompatCcs();
     await conn.setWriteSecret(f.clientSecret);
-    if (f.certRequestContext) {
-      // §4.4.2: no suitable certificate: an empty Certificate message.
-      const framed = await conn.sendHandshake(
-        HandshakeType.certificate,
-        encodeCertificate({ context: f.certRequestContext, entries: [] }),
-        'Certificate',
-      );
-      transcript.add(framed);
-    }
+    if (f.certRequest) await sendClientCertificate(f);
     const verifyData = await finishedVerifyData(
       provider,
       hash,
@@ -555,6 +547,40 @@ class ExpectFinished implements HandshakeState {
     conn.markEstablished();
     return new Established(ctx);
   }
+}
+
+/**
+ * RFC 8446 §4.4.2, §4.4.3: answers a CertificateRequest with Certificate (empty when there is
+ * no suitable certificate) and, when a certificate was sent, CertificateVerify.
+ */
+async function sendClientCertificate(f: KeyedFlight): Promise<void> {
+  const { ctx, transcript } = f;
+  const { conn } = ctx;
+  const request = f.certRequest!;
+  const chosen = await chooseClientCertificate(
+    ctx.clientCertificate,
+    ctx.clientCertResolver,
+    request.info,
+  );
+  // §4.4.2: "certificate_request_context: ... the value of certificate_request_context in the
+  // CertificateRequest"; §4.4.2.4: no suitable certificate → an empty certificate_list.
+  const certificate = encodeCertificate({
+    context: request.context,
+    entries: (chosen?.cert.chain ?? []).map((data) => ({ data, extensions: [] })),
+  });
+  transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
+  if (!chosen) return;
+
+  // §4.4.3: the client signs with the "TLS 1.3, client CertificateVerify" context.
+  const content = certificateVerifyContent(false, await transcript.current());
+  const signature = await chosen.cert.key.sign(chosen.scheme, content);
+  transcript.add(
+    await conn.sendHandshake(
+      HandshakeType.certificate_verify,
+      encodeCertificateVerify({ algorithm: chosen.scheme, signature }),
+      'CertificateVerify',
+    ),
+  );
 }
 
 /** After the handshake: NewSessionTicket is accepted (and, until resumption lands, dropped). */

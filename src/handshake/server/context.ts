@@ -3,6 +3,7 @@ import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
 import type { ServerSessionCache } from '../../sessions/session-cache.ts';
 import type { Ticketer } from '../../sessions/ticketer.ts';
+import type { ClientAuth } from './client-auth.ts';
 
 /** The server's settings, resolved from its config. */
 export interface ServerContext {
@@ -25,5 +26,7 @@ export interface ServerContext {
   ticketer?: Ticketer;
   /** TLS 1.2 session-ID cache; undefined when sessions are not cached. */
   sessionCache?: ServerSessionCache;
+  /** TLS 1.3 client authentication; undefined when no certificate is requested. */
+  clientAuth?: ClientAuth;
   group(group: number): KeyExchangeGroup;
 }

@@ -36,6 +36,7 @@ import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../../msgs/server-hello.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { certificateVerifyContent } from '../certificate-verify.ts';
+import { certificateRequest, ExpectClientCertificate, type SentRequest } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
 import { selectCertificate } from './select-certificate.ts';
 import { chooseVersion, respondTls12 } from './tls12.ts';
@@ -44,7 +45,8 @@ import { chooseVersion, respondTls12 } from './tls12.ts';
  * The TLS 1.3 server handshake (RFC 8446 §2, §4):
  *
  *   ExpectClientHello ──(HRR)──> ExpectClientHello (retry) ──> [ServerHello..Finished sent]
- *        ──> ExpectFinished ──> Established
+ *        ──(CertificateRequest sent)──> ExpectClientCertificate
+ *        ──> ExpectClientCertificateVerify ──> ExpectFinished ──> Established
  */
 
 /** What a HelloRetryRequest committed the server to (RFC 8446 §4.1.4). */
@@ -301,7 +303,16 @@ export class ExpectClientHello implements HandshakeState {
       ),
     );
 
-    // 4. Certificate and CertificateVerify (§4.4.2, §4.4.3).
+    // 4. CertificateRequest when clients authenticate (§4.3.2), then Certificate and
+    // CertificateVerify (§4.4.2, §4.4.3).
+    let request: SentRequest | undefined;
+    if (ctx.clientAuth) {
+      const cr = certificateRequest(ctx, ctx.clientAuth);
+      request = cr.sent;
+      transcript.add(
+        await conn.sendHandshake(HandshakeType.certificate_request, cr.body, 'CertificateRequest'),
+      );
+    }
     const certificate = encodeCertificate({
       context: new Uint8Array(0),
       entries: cert.chain.map((data) => ({ data, extensions: [] })),
@@ -335,7 +346,13 @@ export class ExpectClientHello implements HandshakeState {
     conn.logKey('EXPORTER_SECRET', await master.exporterSecret(finishedHash));
     await conn.setWriteSecret(serverApp);
     await conn.setReadSecret(clientSecret);
-    return new ExpectFinished(ctx, { transcript, hs, clientSecret, clientApp });
+    const finished = new ExpectFinished(ctx, { transcript, hs, clientSecret, clientApp });
+    // §4.4.2: a client asked for a certificate answers with Certificate (and CertificateVerify)
+    // before its Finished.
+    if (ctx.clientAuth && request) {
+      return new ExpectClientCertificate(ctx, ctx.clientAuth, request, transcript, finished);
+    }
+    return finished;
   }
 }
 
