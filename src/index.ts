@@ -39,6 +39,13 @@ export {
   type TlsStream,
   type Transport,
 } from './streams/index.ts';
+export {
+  type CertificateDetails,
+  certificateDetails,
+  type NameAttribute,
+  type NameDetails,
+  peerCertificateDetails,
+} from './verify/details.ts';
 export type {
   ClientCertVerifier,
   ServerCertVerifier,

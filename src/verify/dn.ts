@@ -115,3 +115,37 @@ export function nameToString(der: Uint8Array): string {
 export function nameRdns(der: Uint8Array): Uint8Array[] {
   return children(readOnly(der, Tag.SEQUENCE).content).map((rdn) => rdn.raw);
 }
+
+/** One attribute of a distinguished name, for applications. */
+export interface NameAttribute {
+  /** The short name RFC 4514 uses (`CN`, `O`, ...) or, for other types, the dotted OID. */
+  type: string;
+  oid: string;
+  /** The value as text; `#hex` of its DER when it is not a string type webtls reads. */
+  value: string;
+}
+
+/**
+ * The attributes of a DER Name in encoding order (most significant RDN first; the RFC 4514
+ * string lists them the other way round). Throws DerError when the name is malformed.
+ */
+export function nameAttributes(der: Uint8Array): NameAttribute[] {
+  const out: NameAttribute[] = [];
+  for (const rdn of children(readOnly(der, Tag.SEQUENCE).content)) {
+    if (rdn.tag !== Tag.SET) throw new DerError('RDN is not a SET');
+    for (const atv of children(rdn.content)) {
+      if (atv.tag !== Tag.SEQUENCE) throw new DerError('attribute is not a SEQUENCE');
+      const [type, value, extra] = children(atv.content);
+      if (!type || type.tag !== Tag.OID || !value || extra) throw new DerError('bad attribute');
+      const oid = decodeOid(type.content);
+      let text: string | undefined;
+      try {
+        text = stringValue(value.tag, value.content);
+      } catch {
+        text = undefined;
+      }
+      out.push({ type: SHORT_NAMES[oid] ?? oid, oid, value: text ?? `#${toHex(value.raw)}` });
+    }
+  }
+  return out;
+}

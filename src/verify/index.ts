@@ -2,6 +2,13 @@
 
 export { parseTrustAnchors, TrustAnchor } from './anchors.ts';
 export { type CertificateIdentity, certificateIdentity } from './cert-layout.ts';
+export {
+  type CertificateDetails,
+  certificateDetails,
+  type NameAttribute,
+  type NameDetails,
+  peerCertificateDetails,
+} from './details.ts';
 export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
 export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
 export { mozillaRoots } from './roots/index.ts';
