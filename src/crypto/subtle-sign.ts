@@ -16,6 +16,14 @@ import { curveSize, type EcCurve, rsaEncryptionSpki } from './spki.ts';
 import { prepareVerify } from './verify-common.ts';
 
 /** `CryptoProvider.verify` over WebCrypto. */
+type RsaAlgorithmName = 'RSA-PSS' | 'RSASSA-PKCS1-v1_5';
+
+const PKCS1_SCHEMES = [
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
 export async function subtleVerify(
   subtle: SubtleCrypto,
   ed25519Native: () => Promise<boolean>,
@@ -139,31 +147,36 @@ export async function subtleSigningKey(
           );
         });
         if (schemes.length === 0) throw config('RSA-PSS key parameters allow no TLS scheme');
-        // WebCrypto binds an RSA key to one hash: import once per hash, on first use.
+        // An rsaEncryption key also signs PKCS#1 v1.5, last in preference: TLS 1.2 peers that
+        // offer no PSS need it (RFC 5246 §7.4.1.4.1); TLS 1.3 never picks it (RFC 8446 §4.2.3).
+        if (!parsed.pss) schemes.push(...PKCS1_SCHEMES);
+        // WebCrypto binds an RSA key to one algorithm and hash: import on first use of each.
         const pkcs8 = rsaEncryptionPkcs8(parsed.rsaPrivateKey);
-        const imported = new Map<HashAlgorithm, Promise<CryptoKey>>();
-        const keyFor = (hash: HashAlgorithm) => {
-          let k = imported.get(hash);
+        const imported = new Map<string, Promise<CryptoKey>>();
+        const keyFor = (name: RsaAlgorithmName, hash: HashAlgorithm) => {
+          let k = imported.get(`${name}/${hash}`);
           if (!k) {
-            k = subtle.importKey('pkcs8', bufferSource(pkcs8), { name: 'RSA-PSS', hash }, false, [
-              'sign',
-            ]);
-            imported.set(hash, k);
+            k = subtle.importKey('pkcs8', bufferSource(pkcs8), { name, hash }, false, ['sign']);
+            imported.set(`${name}/${hash}`, k);
           }
           return k;
         };
         // Import once now so a bad key fails at load time, not mid-handshake.
-        await keyFor((schemeInfo(schemes[0]) as { hash: HashAlgorithm }).hash);
+        await keyFor('RSA-PSS', (schemeInfo(schemes[0]) as { hash: HashAlgorithm }).hash);
         return {
           algorithm: parsed.pss ? 'rsa-pss' : 'rsa',
           schemes,
           async sign(scheme, data) {
             checkScheme(schemes, scheme);
-            const { hash } = schemeInfo(scheme) as { hash: HashAlgorithm };
+            const info = schemeInfo(scheme) as { kind: string; hash: HashAlgorithm };
             const msg = bufferSource(data.slice());
-            const key = await keyFor(hash);
+            if (info.kind === 'rsa-pkcs1') {
+              const key = await keyFor('RSASSA-PKCS1-v1_5', info.hash);
+              return new Uint8Array(await subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, key, msg));
+            }
+            const key = await keyFor('RSA-PSS', info.hash);
             // RFC 8446 §4.2.3: salt length equals the digest length.
-            const params = { name: 'RSA-PSS', saltLength: hashLength[hash] };
+            const params = { name: 'RSA-PSS', saltLength: hashLength[info.hash] };
             return new Uint8Array(await subtle.sign(params, key, msg));
           },
         };

@@ -129,6 +129,35 @@ describe.skipIf(!HAVE)('openssl s_client -tls1_2 → webtls accept() (TLS 1.3-ca
     expect(session.received).toBe(`${line}\n`);
   });
 
+  it.each([
+    ['RSA+SHA256', 'RSA'],
+    ['RSA-PSS+SHA256', 'RSA-PSS'],
+  ])('signs ServerKeyExchange for a client offering only %s', async (sigalgs, expected) => {
+    const n = server.sessions.length;
+    const client = startProc('openssl', [
+      's_client',
+      '-connect',
+      `127.0.0.1:${server.port}`,
+      '-tls1_2',
+      '-cipher',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      '-sigalgs',
+      sigalgs,
+      '-servername',
+      'localhost',
+      '-CAfile',
+      ROOT,
+      '-verify_return_error',
+    ]);
+    client.write('pkcs1\n');
+    await client.waitFor(/\npkcs1\n/, { stream: 'stdout' });
+    client.endStdin();
+    const { code } = await client.waitExit();
+    expect(code, client.output).toBe(0);
+    expect(client.output).toMatch(new RegExp(`Peer signature type: ${expected}\\n`));
+    expect((await server.session(n)).info?.protocol).toBe('TLSv1.2');
+  });
+
   it('a TLS 1.3-capable openssl client accepts our TLS 1.2 answer (no sentinel when 1.2-only)', async () => {
     const only12 = await startWebtlsServer({
       certificates: [await loadCert(certFiles('p256'))],
