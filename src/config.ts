@@ -61,7 +61,7 @@ export interface ClientConfig extends CommonConfig {
    */
   sessionStore?: ClientSessionStore | null;
   /**
-   * The certificate to send when a server asks for one (TLS 1.3): a chain and a key loaded
+   * The certificate to send when a server asks for one (TLS 1.3 and 1.2): a chain and a key loaded
    * from PKCS#8 (`certifiedKeyFromPem`) or a WebCrypto `CryptoKey`, which may be
    * non-extractable (`certifiedKeyFromCryptoKey`). Without it the client sends no certificate.
    */
@@ -92,10 +92,12 @@ export interface ServerConfig extends CommonConfig {
   /** TLS 1.2: keeps sessions by session ID for stateful resumption. Default: none. */
   sessionCache?: ServerSessionCache;
   /**
-   * Client authentication (TLS 1.3): 'none' (default) asks for no certificate; 'optional'
-   * sends a CertificateRequest and accepts a client that sends none; 'required' ends the
-   * handshake with certificate_required when the client sends none (RFC 8446 §4.4.2.4). A
-   * certificate that is sent must pass `clientVerifier`.
+   * Client authentication (TLS 1.3 and 1.2): 'none' (default) asks for no certificate;
+   * 'optional' sends a CertificateRequest and accepts a client that sends none; 'required' ends
+   * the handshake when the client sends none, with certificate_required in TLS 1.3 (RFC 8446
+   * §4.4.2.4) and handshake_failure in TLS 1.2 (RFC 5246 §7.4.6). A certificate that is sent
+   * must pass `clientVerifier`. Unless 'none', TLS 1.2 sessions are neither issued nor resumed
+   * (they do not keep the client's certificate).
    */
   clientAuth?: 'none' | 'optional' | 'required';
   /**

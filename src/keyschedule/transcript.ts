@@ -28,6 +28,15 @@ export class Transcript {
     this.messages.push(message);
   }
 
+  /**
+   * Every message added so far, concatenated: what a TLS 1.2 CertificateVerify signs
+   * (RFC 5246 §7.4.8 signs handshake_messages themselves; the scheme's hash is applied by the
+   * signature).
+   */
+  bytes(): Uint8Array {
+    return concat(...this.messages);
+  }
+
   /** Transcript-Hash of everything added so far. */
   current(): Promise<Uint8Array> {
     return this.provider.digest(this.hash, concat(...this.messages));

@@ -1,6 +1,6 @@
 /**
- * The client's answer to a CertificateRequest (RFC 8446 §4.3.2, §4.4.2): which certificate to
- * send and which scheme to sign CertificateVerify with.
+ * The client's answer to a CertificateRequest (RFC 8446 §4.3.2, §4.4.2; RFC 5246 §7.4.4,
+ * §7.4.6 for TLS 1.2): which certificate to send and which scheme to sign CertificateVerify with.
  */
 import type { CertifiedKey } from '../../config.ts';
 import { TlsError } from '../../error.ts';
@@ -23,6 +23,12 @@ export interface CertificateRequestInfo {
   certificateAuthorities: readonly Uint8Array[];
   /** The server name the client dialled. */
   serverName: string;
+  /**
+   * The version negotiated. In TLS 1.2 an RSA key may also sign PKCS#1 v1.5 and an ECDSA
+   * scheme does not name the key's curve; the resolver need not care, as the scheme is chosen
+   * after it answers.
+   */
+  version: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /**
@@ -49,8 +55,15 @@ export function requestInfo(extensions: Extension[], serverName: string): Certif
     certificateSignatureSchemes: certExt ? decodeSignatureSchemes(certExt) : signatureSchemes,
     certificateAuthorities: authorities ? decodeCertificateAuthorities(authorities) : [],
     serverName,
+    version: 'TLSv1.3',
   };
 }
+
+/** Picks the scheme a certificate signs CertificateVerify with; undefined when none fits. */
+export type SchemePicker = (
+  cert: CertifiedKey,
+  request: CertificateRequestInfo,
+) => number | undefined;
 
 /** The first scheme the key offers that the server accepts and TLS 1.3 allows. */
 export function clientScheme(cert: CertifiedKey, request: CertificateRequestInfo) {
@@ -62,11 +75,13 @@ export function clientScheme(cert: CertifiedKey, request: CertificateRequestInfo
 /**
  * The certificate and scheme to answer with: the resolver's choice, else the configured
  * certificate; undefined (send none) when there is neither or its key fits no offered scheme.
+ * `pick` chooses the scheme by the version's rules (TLS 1.3's by default).
  */
 export async function chooseClientCertificate(
   configured: CertifiedKey | undefined,
   resolver: ClientCertResolver | undefined,
   request: CertificateRequestInfo,
+  pick: SchemePicker = clientScheme,
 ): Promise<{ cert: CertifiedKey; scheme: number } | undefined> {
   let cert = configured;
   if (resolver) {
@@ -80,6 +95,6 @@ export async function chooseClientCertificate(
     }
   }
   if (!cert || cert.chain.length === 0) return undefined;
-  const scheme = clientScheme(cert, request);
+  const scheme = pick(cert, request);
   return scheme === undefined ? undefined : { cert, scheme };
 }

@@ -1,3 +1,4 @@
+import type { CertifiedKey } from '../../config.ts';
 import type { HandshakeState } from '../../conn/core.ts';
 import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import { spkiInfo } from '../../crypto/spki.ts';
@@ -12,7 +13,11 @@ import {
   VERIFY_DATA_LENGTH,
 } from '../../keyschedule/tls12.ts';
 import type { Transcript } from '../../keyschedule/transcript.ts';
-import { decodeCertificateRequest12 } from '../../msgs/certificate-request12.ts';
+import {
+  type CertificateRequest12,
+  decodeCertificateRequest12,
+} from '../../msgs/certificate-request12.ts';
+import { encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { decodeCertificate12, encodeCertificate12 } from '../../msgs/certificate12.ts';
 import type { ClientHello } from '../../msgs/client-hello.ts';
 import { encodeClientKeyExchange } from '../../msgs/client-key-exchange.ts';
@@ -47,6 +52,8 @@ import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
+import { chooseClientCertificate } from './client-auth.ts';
+import { requestInfo12, schemePicker12 } from './client-auth12.ts';
 import type { ClientContext } from './context.ts';
 import { saveSession12 } from './session12.ts';
 import { acceptResumption12, checkTicketArrived, takeNewSessionTicket12 } from './tls12-resume.ts';
@@ -57,7 +64,7 @@ import { acceptResumption12, checkTicketArrived, takeNewSessionTicket12 } from '
  *
  *   ServerHello ─> ExpectCertificate ─> ExpectServerKeyExchange ─> ExpectHelloDoneOrRequest
  *     ─(CertificateRequest)─> ExpectServerHelloDone
- *     ─> [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished sent
+ *     ─> [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished sent
  *     ─> ExpectChangeCipherSpec (─ NewSessionTicket, RFC 5077) ─> ExpectFinished ─> Established
  *
  * When the server resumes the offered session, client/tls12-resume.ts runs the abbreviated
@@ -79,7 +86,8 @@ interface Flight12 extends Tls12Start {
   ems: boolean;
   peerSpki?: Uint8Array;
   ske?: DecodedServerKeyExchange;
-  certRequested?: boolean;
+  /** The server's CertificateRequest (RFC 5246 §7.4.4), when it sent one. */
+  certRequest?: CertificateRequest12;
   master?: Uint8Array;
   keys?: Tls12Keys;
   /** The ServerHello's session ID (non-empty when the server caches the session). */
@@ -304,9 +312,8 @@ class ExpectHelloDoneOrRequest extends State12 {
 
   protected async handle12(msg: HandshakeMessage): Promise<HandshakeState> {
     const f = this.f;
-    if (msg.type === HandshakeType.certificate_request && !f.certRequested) {
-      decodeCertificateRequest12(msg.body);
-      f.certRequested = true;
+    if (msg.type === HandshakeType.certificate_request && !f.certRequest) {
+      f.certRequest = decodeCertificateRequest12(msg.body);
       f.transcript.add(msg.raw);
       return this;
     }
@@ -328,11 +335,19 @@ class ExpectHelloDoneOrRequest extends State12 {
     const share = await ctx.group(ske.group).generate();
     const preMaster = await share.complete(ske.publicKey);
 
-    // 2. RFC 5246 §7.4.6: with no client certificate, an empty Certificate message.
-    if (f.certRequested) {
+    // 2. RFC 5246 §7.4.6: the client's Certificate, the one the resolver or config gives, or
+    // an empty one when there is none or it fits none of the server's types and schemes.
+    let chosen: { cert: CertifiedKey; scheme: number } | undefined;
+    if (f.certRequest) {
+      chosen = await chooseClientCertificate(
+        ctx.clientCertificate,
+        ctx.clientCertResolver,
+        requestInfo12(f.certRequest, ctx.serverName),
+        schemePicker12(f.certRequest.certificateTypes),
+      );
       const framed = await conn.sendHandshake(
         HandshakeType.certificate,
-        encodeCertificate12([]),
+        encodeCertificate12(chosen?.cert.chain ?? []),
         'Certificate',
       );
       transcript.add(framed);
@@ -355,7 +370,20 @@ class ExpectHelloDoneOrRequest extends State12 {
     f.master = master;
     f.keys = keys;
 
-    // 4. ChangeCipherSpec, then Finished under the new write key.
+    // 4. RFC 5246 §7.4.8: a client that sent a certificate signs handshake_messages, every
+    // message from ClientHello up to this one.
+    if (chosen) {
+      const signature = await chosen.cert.key.sign(chosen.scheme, transcript.bytes());
+      transcript.add(
+        await conn.sendHandshake(
+          HandshakeType.certificate_verify,
+          encodeCertificateVerify({ algorithm: chosen.scheme, signature }),
+          'CertificateVerify',
+        ),
+      );
+    }
+
+    // 5. ChangeCipherSpec, then Finished under the new write key.
     const aead = await provider.aead(suite.aead, keys.clientKey);
     await conn.sendCcsAndProtect(new Tls12Sealer(aead, keys.clientIv, suite));
     const verifyData = await finishedVerifyData12(

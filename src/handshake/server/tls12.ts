@@ -52,6 +52,12 @@ import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import type { ServerSessionState } from '../../sessions/server-state.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { serverKeyExchangeContent } from '../tls12-auth.ts';
+import {
+  certificateRequest12,
+  ExpectClientCertificate12,
+  ExpectClientCertificateVerify12,
+  type SentRequest12,
+} from './client-auth12.ts';
 import type { ServerContext } from './context.ts';
 import { selectCertificate12 } from './select-certificate12.ts';
 import { clientWantsTicket, findSession12, keepSession12 } from './session12.ts';
@@ -61,10 +67,12 @@ import { resumeTls12 } from './tls12-resume.ts';
  * The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422), entered from the server's
  * ExpectClientHello when version negotiation picks TLS 1.2:
  *
- *   ClientHello ─> [ServerHello, Certificate, ServerKeyExchange, ServerHelloDone sent]
- *     ─> ExpectClientKeyExchange ─> ExpectChangeCipherSpec ─> ExpectFinished
+ *   ClientHello ─> [ServerHello, Certificate, ServerKeyExchange, CertificateRequest?,
+ *     ServerHelloDone sent] ─> [ExpectClientCertificate] ─> ExpectClientKeyExchange
+ *     ─> [ExpectClientCertificateVerify] ─> ExpectChangeCipherSpec ─> ExpectFinished
  *     ─> [NewSessionTicket?, ChangeCipherSpec, Finished sent] ─> Established
  *
+ * The bracketed states run when `clientAuth` asks for a certificate (server/client-auth12.ts).
  * A ClientHello that offers a session the server can resume (RFC 5077 ticket, or a session ID
  * in the cache) gets the abbreviated handshake of server/tls12-resume.ts instead.
  */
@@ -101,6 +109,10 @@ interface Flight12 {
   issueTicket: boolean;
   serverName?: string;
   alpn?: string;
+  /** The CertificateRequest sent, when the server asked for a client certificate. */
+  certRequest?: SentRequest12;
+  /** The key of the client certificate received, which must sign CertificateVerify. */
+  clientSpki?: Uint8Array;
 }
 
 /**
@@ -139,7 +151,11 @@ export async function respondTls12(
 
   // 1. Decide everything that can fail before anything is sent.
   const alpn = chooseAlpn(ctx.alpnProtocols, offer.alpn);
-  const resumable = await findSession12(ctx, offer);
+  // A TLS 1.2 session does not keep the client's certificate (ServerSessionState has no place
+  // for it), so a server that authenticates clients neither resumes nor issues sessions: every
+  // connection authenticates its client afresh.
+  const keepsSessions = ctx.clientAuth === undefined;
+  const resumable = keepsSessions ? await findSession12(ctx, offer) : undefined;
   if (resumable) {
     return resumeTls12(ctx, offer, msg, resumable, {
       secureRenegotiation: offer.secureRenegotiation,
@@ -147,8 +163,10 @@ export async function respondTls12(
     });
   }
   // RFC 7627 §5.3: only sessions with the extended master secret are kept for resumption.
-  const sessionId = ctx.sessionCache && offer.ems ? provider.random(32) : new Uint8Array(0);
-  const issueTicket = ctx.ticketer !== undefined && offer.ems && clientWantsTicket(hello);
+  const sessionId =
+    keepsSessions && ctx.sessionCache && offer.ems ? provider.random(32) : new Uint8Array(0);
+  const issueTicket =
+    keepsSessions && ctx.ticketer !== undefined && offer.ems && clientWantsTicket(hello);
   const serverRandom = provider.random(32);
   // RFC 8446 §4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in response to a
   // ClientHello MUST set the last 8 bytes of their Random value specially".
@@ -210,7 +228,7 @@ export async function respondTls12(
   });
   transcript.add(await conn.sendHandshake(HandshakeType.server_hello, sh, 'ServerHello'));
 
-  // 3. Certificate, ServerKeyExchange, ServerHelloDone.
+  // 3. Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
   transcript.add(
     await conn.sendHandshake(
       HandshakeType.certificate,
@@ -230,10 +248,19 @@ export async function respondTls12(
       'ServerKeyExchange',
     ),
   );
+  // RFC 5246 §7.4.4: "If it is sent, it will immediately follow the ServerKeyExchange message".
+  let certRequest: SentRequest12 | undefined;
+  if (ctx.clientAuth) {
+    const cr = certificateRequest12(ctx, ctx.clientAuth);
+    certRequest = cr.sent;
+    transcript.add(
+      await conn.sendHandshake(HandshakeType.certificate_request, cr.body, 'CertificateRequest'),
+    );
+  }
   transcript.add(
     await conn.sendHandshake(HandshakeType.server_hello_done, EMPTY_BODY, 'ServerHelloDone'),
   );
-  return new ExpectClientKeyExchange({
+  const f: Flight12 = {
     ctx,
     transcript,
     suite: offer.suite,
@@ -245,7 +272,15 @@ export async function respondTls12(
     issueTicket,
     serverName: offer.serverName,
     alpn,
-  });
+    certRequest,
+  };
+  if (ctx.clientAuth && certRequest) {
+    return new ExpectClientCertificate12(ctx, ctx.clientAuth, certRequest, transcript, (spki) => {
+      f.clientSpki = spki;
+      return new ExpectClientKeyExchange(f);
+    });
+  }
+  return new ExpectClientKeyExchange(f);
 }
 
 /** Checks a ClientHello for TLS 1.2 and picks the suite, certificate, scheme and group. */
@@ -337,7 +372,7 @@ class ExpectClientKeyExchange implements HandshakeState {
   constructor(private readonly f: Flight12) {}
 
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
-    // We never send CertificateRequest, so a client Certificate is unexpected here too.
+    // A client Certificate is expected only after a CertificateRequest, in its own state.
     if (msg.type !== HandshakeType.client_key_exchange) throw unexpected(msg, this.name);
     const f = this.f;
     const { ctx, transcript, suite } = f;
@@ -354,6 +389,17 @@ class ExpectClientKeyExchange implements HandshakeState {
     conn.logKey('CLIENT_RANDOM', master);
     f.master = master;
     f.keys = await keyBlock(provider, suite, master, f.clientRandom, f.serverRandom);
+    // RFC 5246 §7.4.8: a client that sent a certificate proves its key next.
+    if (f.clientSpki && f.certRequest) {
+      const next = new ExpectChangeCipherSpec(f);
+      return new ExpectClientCertificateVerify12(
+        ctx,
+        f.certRequest,
+        transcript,
+        f.clientSpki,
+        next,
+      );
+    }
     return new ExpectChangeCipherSpec(f);
   }
 }
