@@ -40,6 +40,7 @@ export const ErrorCodes = {
   CERT_EXPIRED: AlertDescription.certificate_expired,
   CERT_NOT_YET_VALID: AlertDescription.certificate_expired,
   CERT_REVOKED: AlertDescription.certificate_revoked,
+  CERT_REVOCATION_UNKNOWN: AlertDescription.certificate_unknown,
   CERT_NAME_MISMATCH: AlertDescription.certificate_unknown,
   CERT_UNKNOWN_ISSUER: AlertDescription.unknown_ca,
   CERT_NOT_CA: AlertDescription.bad_certificate,

@@ -2,6 +2,7 @@
 
 export { parseTrustAnchors, TrustAnchor } from './anchors.ts';
 export { type CertificateIdentity, certificateIdentity } from './cert-layout.ts';
+export { CrlReason, type ParsedCrl, parseCrl, parseCrls } from './crl.ts';
 export {
   type CertificateDetails,
   certificateDetails,
@@ -11,6 +12,7 @@ export {
 } from './details.ts';
 export { type Pkcs8Info, pkcs8Info, privateKeyToPkcs8 } from './keys.ts';
 export { formatIpAddress, isIpAddress, matchDnsName, parseIpAddress } from './names.ts';
+export type { CrlRequest, CrlSource, RevocationOptions } from './revocation.ts';
 export { mozillaRoots } from './roots/index.ts';
 export type {
   ClientCertVerifier,

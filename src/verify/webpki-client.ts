@@ -5,6 +5,7 @@
 import { TlsError } from '../error.ts';
 import { parseTrustAnchors } from './anchors.ts';
 import { buildPath } from './path.ts';
+import { RevocationChecker, type RevocationOptions } from './revocation.ts';
 import type { ClientCertVerifier, VerifiedChain, VerifyOptions } from './types.ts';
 import { EkuOid, parseCertificate } from './x509.ts';
 
@@ -22,6 +23,8 @@ export interface WebpkiClientVerifierOptions {
   maxSignatureChecks?: number;
   /** Longest path, end-entity and trust anchor included (default 8). */
   maxPathLength?: number;
+  /** Revocation checking by CRL (RFC 5280 §6.3); none when omitted. */
+  revocation?: RevocationOptions;
 }
 
 /** certificate_authorities holds at most 2^16-1 bytes of length-prefixed names. */
@@ -50,6 +53,7 @@ export function webpkiClientVerifier(options: WebpkiClientVerifierOptions): Clie
   const names = anchors.map((a) => a.subject);
   const size = names.reduce((n, dn) => n + 2 + dn.length, 0);
   const send = (options.sendCertificateAuthorities ?? true) && size <= MAX_AUTHORITIES_BYTES;
+  const revocation = options.revocation ? new RevocationChecker(options.revocation) : undefined;
   return {
     acceptableIssuers: send ? names : undefined,
     async verifyClient(
@@ -63,15 +67,18 @@ export function webpkiClientVerifier(options: WebpkiClientVerifierOptions): Clie
       }
       // Parse (and copy) everything before the first await.
       const [leaf, ...intermediates] = chain.map((der) => parseCertificate(der));
+      const now = verifyOptions.now ?? new Date();
       const path = await buildPath(leaf, {
         anchors,
         intermediates,
         provider: verifyOptions.provider,
-        now: verifyOptions.now ?? new Date(),
+        now,
         eku: EkuOid.clientAuth,
         maxSignatureChecks: options.maxSignatureChecks,
         maxPathLength: options.maxPathLength,
       });
+      // RFC 5280 §6.3: revocation status of the path found, when configured.
+      await revocation?.check(path, verifyOptions.provider, now);
       return { path: path.map((c) => c.der) };
     },
   };

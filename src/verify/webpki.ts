@@ -6,6 +6,7 @@ import { TlsError } from '../error.ts';
 import { parseTrustAnchors, type TrustAnchor } from './anchors.ts';
 import { formatIpAddress, matchesIdentity, referenceId } from './names.ts';
 import { buildPath } from './path.ts';
+import { RevocationChecker, type RevocationOptions } from './revocation.ts';
 import { mozillaRoots } from './roots/index.ts';
 import type { ServerCertVerifier, ServerIdentity, VerifiedChain, VerifyOptions } from './types.ts';
 import { EkuOid, type ParsedCertificate, parseCertificate } from './x509.ts';
@@ -21,6 +22,8 @@ export interface WebpkiVerifierOptions {
   maxSignatureChecks?: number;
   /** Longest path, end-entity and trust anchor included (default 8). */
   maxPathLength?: number;
+  /** Revocation checking by CRL (RFC 5280 §6.3); none when omitted. */
+  revocation?: RevocationOptions;
 }
 
 let defaultAnchors: TrustAnchor[] | undefined;
@@ -60,6 +63,7 @@ export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertV
       });
     }
   });
+  const revocation = options.revocation ? new RevocationChecker(options.revocation) : undefined;
   return {
     async verifyServer(
       chain: readonly Uint8Array[],
@@ -73,6 +77,7 @@ export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertV
         });
       }
       const [leaf, ...intermediates] = chain.map((der) => parseCertificate(der));
+      const now = verifyOptions.now ?? new Date();
       const reference = referenceId(identity.name);
       if (reference === undefined) {
         throw new TlsError(
@@ -86,7 +91,7 @@ export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertV
         anchors: configured ?? mozillaAnchors(),
         intermediates,
         provider: verifyOptions.provider,
-        now: verifyOptions.now ?? new Date(),
+        now,
         eku: EkuOid.serverAuth,
         maxSignatureChecks: options.maxSignatureChecks,
         maxPathLength: options.maxPathLength,
@@ -101,6 +106,8 @@ export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertV
           { layer: 'verify' },
         );
       }
+      // RFC 5280 §6.3: revocation status of the path found, when configured.
+      await revocation?.check(path, verifyOptions.provider, now);
       return { path: path.map((c) => c.der) };
     },
   };
