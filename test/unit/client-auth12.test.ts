@@ -8,6 +8,10 @@ import type { CryptoProvider } from '../../src/crypto/provider.ts';
 import type { CertificateRequestInfo } from '../../src/handshake/client/client-auth.ts';
 import { decodeCertificateRequest12 } from '../../src/msgs/certificate-request12.ts';
 import {
+  decodeCertificateVerify,
+  encodeCertificateVerify,
+} from '../../src/msgs/certificate-verify.ts';
+import {
   AlertDescription,
   HandshakeType,
   NamedGroup,
@@ -20,7 +24,7 @@ import { equalBytes, fromUtf8, utf8 } from '../../src/util/bytes.ts';
 import { pemEncode } from '../../src/util/pem.ts';
 import * as certs from './data/certs.ts';
 import { certifiedKey, pump } from './helpers/loopback.ts';
-import { plainHandshakes, splitRecords } from './helpers/wire.ts';
+import { handshakeRecord, plainHandshakes, record, splitRecords } from './helpers/wire.ts';
 import {
   CLIENT_AUTH,
   issue,
@@ -389,5 +393,128 @@ describe('TLS 1.2 client keys of every kind (subtle provider)', () => {
     expect(s.info.protocol).toBe('TLSv1.3');
     expect(s.handshakeComplete).toBe(true);
     expect(s.info.peerCertificates).toEqual([]);
+  });
+});
+
+type Message = { type: number; body: Uint8Array };
+
+/**
+ * Rewrites the clear handshake messages of a TLS 1.2 flight (those before its ChangeCipherSpec)
+ * and keeps the records from the ChangeCipherSpec on as they were.
+ */
+function rewriteClear(wire: Uint8Array, edit: (messages: Message[]) => Message[]): Uint8Array {
+  const records = splitRecords(wire);
+  let ccs = records.findIndex((r) => r.type === 20);
+  if (ccs < 0) ccs = records.length;
+  const clear = records.slice(0, ccs).map((r) => record(r.type, r.body));
+  const messages = edit(plainHandshakes(new Uint8Array(clear.flatMap((r) => [...r]))));
+  const rest = records.slice(ccs).flatMap((r) => [...record(r.type, r.body)]);
+  return new Uint8Array([...handshakeRecord(messages), ...rest]);
+}
+
+describe('TLS 1.2 client authentication: a peer that breaks the rules', () => {
+  const provider = subtleProvider();
+
+  async function setup(withCert = true) {
+    const key = await newKey();
+    const cert = await clientCert(root, key);
+    const mine = {
+      chain: [cert.der],
+      key: await provider.signingKey({ pkcs8: await pkcs8Of(key) }),
+    };
+    const c = new ClientConnection(
+      {
+        provider,
+        roots: [certs.caPem],
+        maxVersion: 'TLSv1.2',
+        clientCertificate: withCert ? mine : undefined,
+      },
+      { serverName: 'localhost' },
+    );
+    const s = new ServerConnection({
+      provider,
+      certificates: [await certifiedKey(provider, certs.p256CertPem, certs.p256KeyPem)],
+      clientAuth: 'optional',
+      clientRoots: [root.der],
+    });
+    await c.process();
+    s.readTls(c.takeTls()!);
+    await s.process();
+    return { c, s, serverFlight: s.takeTls()! };
+  }
+
+  /** Runs the client's answer through `edit` into the server; returns the server's error. */
+  async function clientFlightEdited(edit: (messages: Message[]) => Message[], withCert = true) {
+    const { c, s, serverFlight } = await setup(withCert);
+    c.readTls(serverFlight);
+    await c.process();
+    s.readTls(rewriteClear(c.takeTls()!, edit));
+    return s.process().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  }
+
+  it('the unedited flight completes (the control for the cases below)', async () => {
+    const error = await clientFlightEdited((m) => m);
+    expect(error).toBeUndefined();
+  });
+
+  it('ClientKeyExchange where the requested Certificate belongs: unexpected_message', async () => {
+    const { c, s, serverFlight } = await setup();
+    // The client never sees the request, so it sends no Certificate.
+    c.readTls(
+      rewriteClear(serverFlight, (m) =>
+        m.filter((x) => x.type !== HandshakeType.certificate_request),
+      ),
+    );
+    await c.process();
+    s.readTls(c.takeTls()!);
+    await expect(s.process()).rejects.toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+  });
+
+  it('ChangeCipherSpec where the CertificateVerify belongs: unexpected_message', async () => {
+    const error = await clientFlightEdited((m) =>
+      m.filter((x) => x.type !== HandshakeType.certificate_verify),
+    );
+    expect(error).toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+  });
+
+  it('a CertificateVerify after an empty Certificate: unexpected_message', async () => {
+    const bogus = encodeCertificateVerify({
+      algorithm: SignatureScheme.ecdsa_secp256r1_sha256,
+      signature: new Uint8Array(70),
+    });
+    const error = await clientFlightEdited(
+      (m) => [...m, { type: HandshakeType.certificate_verify, body: bogus }],
+      false,
+    );
+    expect(error).toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+  });
+
+  it.each([
+    ['a scheme the request did not list (rsa_pkcs1_sha1)', 0x0201, 'ILLEGAL_PARAMETER'],
+    ['a listed scheme that does not fit the key (rsa_pkcs1_sha256)', 0x0401, 'ILLEGAL_PARAMETER'],
+    ['another ECDSA hash over the same signature', 0x0503, 'DECRYPT_ERROR'],
+  ])('a CertificateVerify with %s: %s', async (_what, algorithm, code) => {
+    const error = await clientFlightEdited((m) =>
+      m.map((x) => {
+        if (x.type !== HandshakeType.certificate_verify) return x;
+        const cv = decodeCertificateVerify(x.body);
+        return { type: x.type, body: encodeCertificateVerify({ ...cv, algorithm }) };
+      }),
+    );
+    expect(error).toMatchObject({ code });
+  });
+
+  it('a truncated CertificateVerify: decode_error', async () => {
+    const error = await clientFlightEdited((m) =>
+      m.map((x) =>
+        x.type === HandshakeType.certificate_verify
+          ? { type: x.type, body: x.body.subarray(0, x.body.length - 1) }
+          : x,
+      ),
+    );
+    expect(error).toMatchObject({ code: 'DECODE_ERROR' });
   });
 });
