@@ -316,10 +316,14 @@ describe.each(PROVIDERS)('signatures with the %s provider', (name, make) => {
     }
     const signer = await provider.signingKey({ pkcs8: rsa.pkcs8 });
     expect(signer.algorithm).toBe('rsa');
+    // PKCS#1 v1.5 last: for TLS 1.2 peers that offer no PSS (RFC 5246 §7.4.1.4.1).
     expect(signer.schemes).toEqual([
       S.rsa_pss_rsae_sha256,
       S.rsa_pss_rsae_sha384,
       S.rsa_pss_rsae_sha512,
+      S.rsa_pkcs1_sha256,
+      S.rsa_pkcs1_sha384,
+      S.rsa_pkcs1_sha512,
     ]);
     for (const scheme of signer.schemes) {
       const sig = await signer.sign(scheme, message);
