@@ -3,9 +3,11 @@
  * connection and the connection to stdout.
  */
 
+import { certifiedKeyFromPem } from '../certified-key.ts';
 import { tcpTransport } from '../node/index.ts';
 import type { ConnectOptions } from '../streams/index.ts';
 import { connect } from '../streams/index.ts';
+import { webpkiVerifier } from '../verify/webpki.ts';
 import {
   type FlagSpec,
   parseFlags,
@@ -19,6 +21,7 @@ import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from
 import { combinedSuites, parseGroups } from './names.ts';
 import { SessionFileStore } from './session-file.ts';
 import { summaryLines } from './summary.ts';
+import { REVOCATION_FLAGS, REVOCATION_USAGE, revocationFromFlags } from './verify-flags.ts';
 
 /** How long to wait for the server's close_notify after ours (stdin EOF). */
 const CLOSE_GRACE_MS = 2000;
@@ -40,6 +43,9 @@ const FLAGS: FlagSpec = {
   provider: 'string',
   quiet: 'boolean',
   help: 'boolean',
+  cert: 'string',
+  key: 'string',
+  ...REVOCATION_FLAGS,
 };
 
 /** The help text for `webtls s_client`. */
@@ -60,6 +66,9 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
   -sess_in FILE         offer the session in FILE (from -sess_out) to resume it
   -provider NAME        crypto provider: subtle (default) or noble
   -quiet                do not print the connection summary
+  -cert FILE -key FILE  a client certificate chain (PEM, leaf first) and its key, sent when
+                        the server asks (-key defaults to -cert)
+${REVOCATION_USAGE}
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
 
 /** Runs s_client; resolves with the exit status. */
@@ -73,6 +82,16 @@ export async function sClient(argv: readonly string[]): Promise<number> {
   if (!target) throw new UsageError('-connect HOST:PORT is required');
   const { host, port } = parseHostPort(target);
   const options = clientOptions(flags, host);
+  const certPath = stringFlag(flags, 'cert');
+  if (certPath) {
+    options.clientCertificate = await certifiedKeyFromPem(
+      readText(certPath, 'certificate'),
+      readText(stringFlag(flags, 'key') ?? certPath, 'private key'),
+      options.provider!,
+    );
+  } else if (stringFlag(flags, 'key')) {
+    throw new UsageError('-key needs -cert');
+  }
 
   let tls: ReturnType<typeof connect> | undefined;
   try {
@@ -107,6 +126,8 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   if (sessIn || sessOut) options.sessionStore = new SessionFileStore(sessIn, sessOut);
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
+  const revocation = revocationFromFlags(flags);
+  if (revocation) options.verifier = webpkiVerifier({ roots: options.roots, revocation });
   const alpn = stringFlag(flags, 'alpn');
   if (alpn) options.alpnProtocols = splitAlpn(alpn);
   const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');

@@ -7,6 +7,7 @@ import type { CertifiedKey, ServerConfig } from '../config.ts';
 import { TlsError } from '../error.ts';
 import { listen, type PeerAddress } from '../node/index.ts';
 import { accept, type TlsStream, type Transport } from '../streams/index.ts';
+import { webpkiClientVerifier } from '../verify/webpki-client.ts';
 import {
   type FlagSpec,
   type ParsedFlags,
@@ -20,6 +21,12 @@ import {
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { summaryLines } from './summary.ts';
+import {
+  pathLengthFromDepth,
+  REVOCATION_FLAGS,
+  REVOCATION_USAGE,
+  revocationFromFlags,
+} from './verify-flags.ts';
 import { readHttpRequest, wwwResponse } from './www.ts';
 
 const CLOSE_GRACE_MS = 2000;
@@ -44,6 +51,10 @@ const FLAGS: FlagSpec = {
   provider: 'string',
   quiet: 'boolean',
   help: 'boolean',
+  verify: 'string',
+  Verify: 'string',
+  CAfile: 'string',
+  ...REVOCATION_FLAGS,
 };
 
 /** The help text for `webtls s_server`. */
@@ -61,6 +72,10 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
   -provider NAME        crypto provider: subtle (default) or noble
   -quiet                do not print connection summaries
+  -verify N             ask clients for a certificate (verified to -CAfile, N intermediates)
+  -Verify N             require a client certificate (certificate_required without one)
+  -CAfile FILE          PEM roots for client certificates (needed with -verify / -Verify)
+${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
 goes to stdout and stdin goes to every open connection.`;
 
@@ -175,7 +190,30 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
     config.minVersion = only;
     config.maxVersion = only;
   }
+  clientAuthFromFlags(flags, config);
   return config;
+}
+
+/** `-verify N` / `-Verify N` with `-CAfile` and the revocation flags: client authentication. */
+function clientAuthFromFlags(flags: ParsedFlags, config: ServerConfig): void {
+  const request = stringFlag(flags, 'verify');
+  const require = stringFlag(flags, 'Verify');
+  if (request && require) throw new UsageError('-verify and -Verify exclude each other');
+  const depth = request ?? require;
+  if (depth === undefined) {
+    if (stringFlag(flags, 'CAfile') || revocationFromFlags(flags)) {
+      throw new UsageError('-CAfile and the CRL flags need -verify N or -Verify N');
+    }
+    return;
+  }
+  const caFile = stringFlag(flags, 'CAfile');
+  if (!caFile) throw new UsageError(`${request ? '-verify' : '-Verify'} needs -CAfile FILE`);
+  config.clientAuth = request ? 'optional' : 'required';
+  config.clientVerifier = webpkiClientVerifier({
+    roots: [readText(caFile, 'CA file')],
+    maxPathLength: pathLengthFromDepth(depth, request ? '-verify' : '-Verify'),
+    revocation: revocationFromFlags(flags),
+  });
 }
 
 interface ServeOptions {
