@@ -46,6 +46,7 @@ export {
   type NameDetails,
   peerCertificateDetails,
 } from './verify/details.ts';
+export { type PlatformVerifierOptions, platformVerifier } from './verify/platform.ts';
 export type { CrlRequest, CrlSource, RevocationOptions } from './verify/revocation.ts';
 export type {
   ClientCertVerifier,

@@ -22,6 +22,12 @@ export interface WebpkiVerifierOptions {
   maxSignatureChecks?: number;
   /** Longest path, end-entity and trust anchor included (default 8). */
   maxPathLength?: number;
+  /**
+   * Parse every root in `roots` when the verifier is built, so a bad one is a CONFIG error
+   * (default true). False only indexes them and parses each when a path reaches it, as for the
+   * bundled store: for large stores such as the operating system's.
+   */
+  parseRootsNow?: boolean;
   /** Revocation checking by CRL (RFC 5280 §6.3); none when omitted. */
   revocation?: RevocationOptions;
 }
@@ -52,8 +58,10 @@ function describeNames(cert: ParsedCertificate): string {
  */
 export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertVerifier {
   const configured = options.roots ? parseTrustAnchors(options.roots) : undefined;
-  // Configured roots are few: parse them now so a bad one is a configuration error.
+  // Configured roots are usually few: parse them now so a bad one is a configuration error.
+  const parseNow = options.parseRootsNow ?? true;
   configured?.forEach((anchor, i) => {
+    if (!parseNow) return;
     try {
       anchor.parsed();
     } catch (e) {
