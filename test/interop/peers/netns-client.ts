@@ -3,7 +3,9 @@
  * connects through the webtls streams API for each case given as JSON in argv[2] and prints one
  * `RESULT {...}` line per case. Each case is bounded to 15 s.
  */
+import { certifiedKeyFromPem } from '../../../src/certified-key.ts';
 import { parseCipherSuites, parseGroups, parseTls12Ciphers } from '../../../src/cli/names.ts';
+import { defaultProvider } from '../../../src/crypto/index.ts';
 import { TlsError } from '../../../src/error.ts';
 import { tcpTransport } from '../../../src/node/index.ts';
 import type { ClientSessionStore } from '../../../src/sessions/client-store.ts';
@@ -25,6 +27,9 @@ export interface NetnsCase {
   tls12Cipher?: string;
   /** Connect a second time with the first connection's session store; report its `resumed`. */
   resume?: boolean;
+  /** A client certificate to offer when asked: chain PEM file (leaf first) and PKCS#8 key. */
+  clientChain?: string;
+  clientKey?: string;
 }
 
 /** What happened, printed as JSON. */
@@ -61,6 +66,14 @@ async function runCase(
     alpnProtocols: c.alpn,
     maxVersion: c.maxVersion,
     sessionStore,
+    clientCertificate:
+      c.clientChain && c.clientKey
+        ? await certifiedKeyFromPem(
+            readFileSync(c.clientChain, 'utf8'),
+            readFileSync(c.clientKey, 'utf8'),
+            defaultProvider(),
+          )
+        : undefined,
   });
   const timer = setTimeout(() => void tls.close(), 15_000);
   try {
