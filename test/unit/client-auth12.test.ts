@@ -3,6 +3,7 @@ import { certifiedKeyFromCryptoKey } from '../../src/certified-key.ts';
 import type { CertifiedKey, ClientConfig, ServerConfig } from '../../src/config.ts';
 import { ClientConnection } from '../../src/conn/client.ts';
 import { ServerConnection } from '../../src/conn/server.ts';
+import { ecdsaRawToDer } from '../../src/crypto/ecdsa-der.ts';
 import { nobleProvider, subtleProvider } from '../../src/crypto/index.ts';
 import type { CryptoProvider } from '../../src/crypto/provider.ts';
 import type { CertificateRequestInfo } from '../../src/handshake/client/client-auth.ts';
@@ -282,6 +283,27 @@ describe.each(providers)('TLS 1.2 client authentication (%s provider)', (_name, 
     expect(seen[0].serverName).toBe('localhost');
     expect(seen[0].signatureSchemes).toContain(SignatureScheme.rsa_pkcs1_sha256);
     expect(equalBytes(s.info.peerCertificates[0], right.der)).toBe(true);
+  });
+
+  it('a P-256 key signing ecdsa_secp384r1_sha384 is accepted: TLS 1.2 binds no curve', async () => {
+    const key = await newKey();
+    const cert = await clientCert(root, key);
+    // RFC 8422 §5.8 / RFC 5246 §7.4.1.4.1: the scheme names the hash; the curve is the key's.
+    const sha384: CertifiedKey = {
+      chain: [cert.der],
+      key: {
+        algorithm: 'ecdsa',
+        schemes: [SignatureScheme.ecdsa_secp384r1_sha384],
+        async sign(_scheme, data) {
+          const params = { name: 'ECDSA', hash: 'SHA-384' };
+          const raw = await subtle.sign(params, key.pair.privateKey, data.slice());
+          return ecdsaRawToDer(new Uint8Array(raw));
+        },
+      },
+    };
+    const { s } = await connect(clientConfig({ clientCertificate: sha384 }), await serverConfig());
+    expect(s.handshakeComplete).toBe(true);
+    expect(s.info.peerSignatureScheme).toBe('ecdsa_secp384r1_sha384');
   });
 
   it('a server that authenticates clients neither issues nor resumes sessions', async () => {
