@@ -1,6 +1,6 @@
 /**
- * webtls: TLS 1.3 and 1.2 for the web platform. The core entry: configs, connections, the streams API,
- * crypto providers and verifiers. Runtime-neutral: no Node APIs.
+ * webtls: TLS 1.3 and 1.2 for the web platform. The core entry: configs, connections, the
+ * streams API, crypto providers and verifiers. Runtime-neutral: no Node APIs.
  */
 
 export { certifiedKeyFromCryptoKey, certifiedKeyFromPem } from './certified-key.ts';

@@ -13,7 +13,9 @@ import { type StoredSession, sessionFromPem, sessionToPem } from '../sessions/st
 import { UsageError } from './args.ts';
 import { readText } from './common.ts';
 
-/** Offers the `-sess_in` session once; writes every session the connection yields to `-sess_out`. */
+/**
+ * Offers the `-sess_in` session once; writes every session the connection yields to `-sess_out`.
+ */
 export class SessionFileStore implements ClientSessionStore {
   private incoming: StoredSession | undefined;
   /** How many sessions were written to the out file. */

@@ -44,7 +44,7 @@ import { chooseVersion, respondTls12 } from './tls12.ts';
 /**
  * The TLS 1.3 server handshake (RFC 8446 §2, §4):
  *
- *   ExpectClientHello ──(HRR)──> ExpectClientHello (retry) ──> [ServerHello..Finished sent]
+ *   ExpectClientHello ─(HRR)─> ExpectClientHello (retry) ─> [ServerHello..Finished sent]
  *        ──(CertificateRequest sent)──> ExpectClientCertificate
  *        ──> ExpectClientCertificateVerify ──> ExpectFinished ──> Established
  */
