@@ -152,3 +152,56 @@ describe.skipIf(!HAVE)('openssl s_client -cert → webtls server requiring certi
     await client.waitExit();
   });
 });
+
+describe.skipIf(!HAVE)('an id-RSASSA-PSS client key (rsa_pss_pss_*) with openssl', () => {
+  // The test PKI's RSA-PSS key certificate is a server certificate (EKU serverAuth), so the
+  // verifiers here accept any chain: what is tested is the CertificateVerify signature.
+  afterAll(killAllPeers);
+  const files = certFiles('rsapss');
+
+  it('openssl s_client -cert with an RSA-PSS key → webtls server', async () => {
+    const server = await startWebtlsServer({
+      certificates: [await loadCert(certFiles('p256'))],
+      clientAuth: 'required',
+      clientVerifier: { verifyClient: async (chain) => ({ path: [...chain] }) },
+    });
+    try {
+      const client = startOpensslClient({
+        port: server.port,
+        extra: ['-cert', files.leaf, '-key', files.key, '-cert_chain', files.inter],
+      });
+      client.write('pss\n');
+      await client.waitFor(/pss\n/, { stream: 'stdout' });
+      client.endStdin();
+      await client.waitExit();
+      const session = await server.session(0);
+      expect(session.error).toBeUndefined();
+      expect(session.info?.peerSignatureScheme).toMatch(/^rsa_pss_pss_sha(256|384|512)$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('webtls client with an RSA-PSS key → openssl s_server -verify 1', async () => {
+    const pss = await startOpensslServer({
+      cert: certFiles('p256'),
+      www: true,
+      extra: ['-verify', '1', '-CAfile', ROOT],
+    });
+    const clientCertificate = await certifiedKeyFromPem(
+      pem(files.chain),
+      pem(files.key),
+      defaultProvider(),
+    );
+    const { received } = await webtlsExchange(
+      pss.port,
+      { serverName: 'localhost', roots: [pem(ROOT)], clientCertificate },
+      GET,
+      /<\/HTML>/i,
+    );
+    expect(received).toContain('Client certificate');
+    // openssl verified the client's CertificateVerify: an RSA-PSS signature by a PSS key.
+    expect(received).toContain('Peer signature type: RSA-PSS');
+    expect(received).toContain('Public Key Algorithm: rsassaPss');
+  });
+});
