@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the suite in Node (all tests), headless Chromium and Deno (test/unit/**), one after another.
+# Runs the suite in Node (all tests), headless Chromium, Deno and Bun (test/unit/**), then
+# platformVerifier against the real trust store under Node, Deno and Bun (test:platform), one
+# after another.
 # Every runtime runs even if an earlier one failed; exits non-zero if any of them failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 results=()
 status=0
-for runtime in node browser deno; do
+for runtime in node browser deno bun platform; do
   echo "=== test:$runtime ==="
   if npm run --silent "test:$runtime"; then
     results+=("test:$runtime passed")
