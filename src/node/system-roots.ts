@@ -74,7 +74,12 @@ export function systemRoots(store: SystemStore = processStore()): Uint8Array[] {
   const dirs = store.env.SSL_CERT_DIR;
   let found: Uint8Array[] = [];
   if (file === undefined && dirs === undefined && store.getCACertificates) {
-    found = store.getCACertificates('system').flatMap(certificatesIn);
+    try {
+      found = store.getCACertificates('system').flatMap(certificatesIn);
+    } catch {
+      // Deno without --allow-sys refuses ("NotCapable"): read the files below instead.
+      found = [];
+    }
   }
   if (found.length === 0) {
     if (file !== undefined) {

@@ -79,6 +79,14 @@ describe('systemRoots and platformVerifier (webtls/node)', () => {
     expect(systemRoots(pinned)).toHaveLength(1);
   });
 
+  it('a runtime that refuses getCACertificates (Deno without --allow-sys) falls back to files', () => {
+    const store = fakeStore({ '/etc/ssl/certs/ca-certificates.crt': pem(ROOT) });
+    store.getCACertificates = () => {
+      throw new Error('NotCapable: Requires sys access to "ca"');
+    };
+    expect(systemRoots(store)).toHaveLength(1);
+  });
+
   it('without variables: the first distribution bundle, duplicates and junk dropped', () => {
     const root = pem(ROOT);
     const store = fakeStore({
