@@ -33,13 +33,8 @@ import {
 } from '../../msgs/enums.ts';
 import { checkOffered } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpnSelected } from '../../msgs/extensions/alpn.ts';
-import {
-  decodeEcPointFormats,
-  EC_POINT_FORMAT_UNCOMPRESSED,
-} from '../../msgs/extensions/ec-point-formats.ts';
 import { decodeEmptyExtension } from '../../msgs/extensions/empty.ts';
 import { findExtension } from '../../msgs/extensions/extension.ts';
-import { decodeRenegotiationInfo } from '../../msgs/extensions/renegotiation-info.ts';
 import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import type { NewSessionTicket12 } from '../../msgs/new-session-ticket12.ts';
@@ -52,6 +47,7 @@ import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
+import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import { chooseClientCertificate } from './client-auth.ts';
 import { requestInfo12, schemePicker12 } from './client-auth12.ts';
 import type { ClientContext } from './context.ts';
@@ -159,26 +155,7 @@ export async function acceptServerHello12(
     }
   }
   const ext = (type: number) => findExtension(sh.extensions, type);
-  const reneg = ext(ExtensionType.renegotiation_info);
-  // RFC 5746 §3.4: "the client MUST then verify that the length of the "renegotiated_connection"
-  // field is zero, and if it is not, MUST abort the handshake (by sending a fatal
-  // handshake_failure alert)."
-  if (reneg && decodeRenegotiationInfo(reneg).length !== 0) {
-    throw new TlsError('HANDSHAKE_FAILURE', 'tls: non-empty renegotiation_info');
-  }
-  const emsExt = ext(ExtensionType.extended_master_secret);
-  if (emsExt) decodeEmptyExtension(ExtensionType.extended_master_secret, emsExt);
-  // RFC 7627 §5.3: a client that requires the extended master secret aborts the handshake when
-  // the server does not negotiate it.
-  if (!emsExt && ctx.requireEms) {
-    throw new TlsError('HANDSHAKE_FAILURE', 'tls: server does not support extended master secret');
-  }
-  const formats = ext(ExtensionType.ec_point_formats);
-  // RFC 8422 §5.1.2: uncompressed is the one format every implementation supports and the only
-  // one we offered.
-  if (formats && !decodeEcPointFormats(formats).includes(EC_POINT_FORMAT_UNCOMPRESSED)) {
-    throw new TlsError('ILLEGAL_PARAMETER', 'tls: server ec_point_formats lacks uncompressed');
-  }
+  const { ems } = checkTls12HelloExtensions(sh.extensions, ctx.requireEms, 'server');
   const alpn = ext(ExtensionType.application_layer_protocol_negotiation);
   if (alpn) {
     const selected = fromUtf8(decodeAlpnSelected(alpn));
@@ -201,7 +178,6 @@ export async function acceptServerHello12(
   conn.info.cipherSuite = suite.name;
   start.transcript.setHash(suite.hash);
   start.transcript.add(msg.raw);
-  const ems = emsExt !== undefined;
   const ticketExpected = ticketExt !== undefined;
   if (resumed) {
     const h = { ...start, suite, serverRandom: sh.random, ems, ticketExpected };

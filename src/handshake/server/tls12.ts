@@ -30,16 +30,12 @@ import {
 import { checkAllowed } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpn, encodeAlpnSelected } from '../../msgs/extensions/alpn.ts';
 import {
-  decodeEcPointFormats,
   EC_POINT_FORMAT_UNCOMPRESSED,
   encodeEcPointFormats,
 } from '../../msgs/extensions/ec-point-formats.ts';
-import { decodeEmptyExtension, EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
+import { EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
 import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
-import {
-  decodeRenegotiationInfo,
-  encodeRenegotiationInfo,
-} from '../../msgs/extensions/renegotiation-info.ts';
+import { encodeRenegotiationInfo } from '../../msgs/extensions/renegotiation-info.ts';
 import { decodeServerName } from '../../msgs/extensions/server-name.ts';
 import { decodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
 import { decodeSupportedGroups } from '../../msgs/extensions/supported-groups.ts';
@@ -52,6 +48,7 @@ import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import type { ServerSessionState } from '../../sessions/server-state.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { serverKeyExchangeContent } from '../tls12-auth.ts';
+import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import {
   certificateRequest12,
   ExpectClientCertificate12,
@@ -300,29 +297,11 @@ function parseOffer(ctx: ServerContext, hello: ClientHello): Offer12 {
     throw new TlsError('INAPPROPRIATE_FALLBACK', 'tls: TLS_FALLBACK_SCSV in a TLS 1.2 hello');
   }
 
-  // RFC 5746 §3.6: the SCSV or an empty renegotiation_info signals support; a non-empty one on
-  // an initial handshake is an attack: "MUST abort the handshake" with handshake_failure.
-  const reneg = ext(ExtensionType.renegotiation_info);
-  if (reneg && decodeRenegotiationInfo(reneg).length !== 0) {
-    throw new TlsError('HANDSHAKE_FAILURE', 'tls: non-empty renegotiation_info');
-  }
+  // RFC 5746 §3.6: the SCSV or an empty renegotiation_info signals support.
+  const flags = checkTls12HelloExtensions(hello.extensions, ctx.requireEms, 'client');
   const secureRenegotiation =
-    reneg !== undefined ||
+    flags.renegotiationInfo ||
     hello.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-
-  // RFC 7627 §5.3: a server that requires the extended master secret aborts the handshake
-  // with a client that does not offer it.
-  const emsExt = ext(ExtensionType.extended_master_secret);
-  if (emsExt) decodeEmptyExtension(ExtensionType.extended_master_secret, emsExt);
-  if (!emsExt && ctx.requireEms) {
-    throw new TlsError('HANDSHAKE_FAILURE', 'tls: client does not offer extended master secret');
-  }
-
-  // RFC 8422 §5.1.2: a client listing point formats without uncompressed → illegal_parameter.
-  const formats = ext(ExtensionType.ec_point_formats);
-  if (formats && !decodeEcPointFormats(formats).includes(EC_POINT_FORMAT_UNCOMPRESSED)) {
-    throw new TlsError('ILLEGAL_PARAMETER', 'tls: ec_point_formats without uncompressed');
-  }
 
   // RFC 8422 §4: without supported_groups the client is taken to support P-256.
   const groupsExt = ext(ExtensionType.supported_groups);
@@ -361,8 +340,8 @@ function parseOffer(ctx: ServerContext, hello: ClientHello): Offer12 {
     serverName,
     alpn: alpnExt ? decodeAlpn(alpnExt).map((p) => fromUtf8(p)) : undefined,
     secureRenegotiation,
-    ems: emsExt !== undefined,
-    pointFormats: formats !== undefined,
+    ems: flags.ems,
+    pointFormats: flags.pointFormats,
   };
 }
 
