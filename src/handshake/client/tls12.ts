@@ -45,7 +45,8 @@ import {
 } from '../../msgs/server-key-exchange.ts';
 import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
-import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import { parseCertificate } from '../../verify/x509.ts';
+import { verifyPeerChain } from '../peer-chain.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
 import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import { chooseClientCertificate } from './client-auth.ts';
@@ -224,15 +225,10 @@ class ExpectCertificate extends State12 {
     // RFC 5246 §7.4.2: the server sends its certificate whenever the key exchange uses one, as
     // every suite we offer does.
     if (chain.length === 0) throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');
-    ctx.conn.info.peerCertificates = chain;
     this.f.transcript.add(msg.raw);
-    try {
-      await ctx.verifier.verifyServer(chain, { name: ctx.verifyName }, { provider: ctx.provider });
-      ctx.conn.info.verification = 'OK';
-    } catch (error) {
-      ctx.conn.info.verification = error instanceof TlsError ? error.code : 'failed';
-      throw error;
-    }
+    await verifyPeerChain(ctx.conn.info, chain, () =>
+      ctx.verifier.verifyServer(chain, { name: ctx.verifyName }, { provider: ctx.provider }),
+    );
     const spki = parseCertificate(chain[0]).spki;
     // RFC 5246 §7.4.2: "The end entity certificate's public key [...] MUST be compatible with
     // the selected key exchange algorithm."
@@ -243,7 +239,6 @@ class ExpectCertificate extends State12 {
       );
     }
     this.f.peerSpki = spki;
-    ctx.conn.info.peerSubject = certificateSummary(chain[0]);
     return new ExpectServerKeyExchange(this.f);
   }
 }

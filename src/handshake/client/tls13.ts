@@ -50,8 +50,9 @@ import {
 import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
-import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import { parseCertificate } from '../../verify/x509.ts';
 import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
+import { verifyPeerChain } from '../peer-chain.ts';
 import {
   type CertificateRequestInfo,
   chooseClientCertificate,
@@ -457,18 +458,11 @@ class ExpectCertificate implements HandshakeState {
       checkOffered(offered, entry.extensions);
     }
     const chain = cert.entries.map((e) => e.data);
-    ctx.conn.info.peerCertificates = chain;
     this.f.transcript.add(msg.raw);
-
-    try {
-      await ctx.verifier.verifyServer(chain, { name: ctx.verifyName }, { provider: ctx.provider });
-      ctx.conn.info.verification = 'OK';
-    } catch (error) {
-      ctx.conn.info.verification = error instanceof TlsError ? error.code : 'failed';
-      throw error;
-    }
+    await verifyPeerChain(ctx.conn.info, chain, () =>
+      ctx.verifier.verifyServer(chain, { name: ctx.verifyName }, { provider: ctx.provider }),
+    );
     this.f.peerSpki = parseCertificate(chain[0]).spki;
-    ctx.conn.info.peerSubject = certificateSummary(chain[0]);
     return new ExpectCertificateVerify(this.f);
   }
 }

@@ -17,8 +17,9 @@ import { encodeSignatureSchemes } from '../../msgs/extensions/signature-algorith
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { equalBytes } from '../../util/bytes.ts';
 import type { ClientCertVerifier } from '../../verify/types.ts';
-import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import { parseCertificate } from '../../verify/x509.ts';
 import { isTls13SignatureScheme, verifyCertificateVerify } from '../certificate-verify.ts';
+import { asClientVerifierError, verifyPeerChain } from '../peer-chain.ts';
 import type { ServerContext } from './context.ts';
 
 /** How the server authenticates clients, resolved from its config. */
@@ -107,21 +108,11 @@ export class ExpectClientCertificate implements HandshakeState {
     }
 
     const chain = cert.entries.map((e) => e.data);
-    conn.info.peerCertificates = chain;
     // §4.4.2.4: a chain that does not verify ends the handshake with the alert §6.2 names
     // for the reason (the error's code decides it).
-    try {
-      await auth.verifier.verifyClient(chain, { provider: ctx.provider });
-      conn.info.verification = 'OK';
-    } catch (error) {
-      conn.info.verification = error instanceof TlsError ? error.code : 'failed';
-      if (error instanceof TlsError) throw error;
-      throw new TlsError('CERT_UNKNOWN', 'tls: the client certificate verifier failed', {
-        layer: 'verify',
-        cause: error,
-      });
-    }
-    conn.info.peerSubject = certificateSummary(chain[0]);
+    await verifyPeerChain(conn.info, chain, () =>
+      auth.verifier.verifyClient(chain, { provider: ctx.provider }),
+    ).catch(asClientVerifierError);
     const spki = parseCertificate(chain[0]).spki;
     return new ExpectClientCertificateVerify(ctx, sent, this.transcript, spki, this.finished);
   }

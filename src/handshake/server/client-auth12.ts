@@ -15,7 +15,8 @@ import { decodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { decodeCertificate12 } from '../../msgs/certificate12.ts';
 import { HandshakeType, nameOf, SignatureScheme } from '../../msgs/enums.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
-import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import { parseCertificate } from '../../verify/x509.ts';
+import { asClientVerifierError, verifyPeerChain } from '../peer-chain.ts';
 import { certificateTypeFor, schemeFitsKey12, verifyCertificateVerify12 } from '../tls12-auth.ts';
 import type { ClientAuth } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
@@ -93,21 +94,11 @@ export class ExpectClientCertificate12 implements HandshakeState {
     if (!this.sent.certificateTypes.includes(certificateTypeFor(spkiInfo(spki).algorithm))) {
       throw new TlsError('UNSUPPORTED_CERTIFICATE', 'tls: client certificate key not requested');
     }
-    conn.info.peerCertificates = chain;
     // A chain that does not verify ends the handshake with the alert its error code names
     // (RFC 5246 §7.2.2), as in TLS 1.3.
-    try {
-      await auth.verifier.verifyClient(chain, { provider: ctx.provider });
-      conn.info.verification = 'OK';
-    } catch (error) {
-      conn.info.verification = error instanceof TlsError ? error.code : 'failed';
-      if (error instanceof TlsError) throw error;
-      throw new TlsError('CERT_UNKNOWN', 'tls: the client certificate verifier failed', {
-        layer: 'verify',
-        cause: error,
-      });
-    }
-    conn.info.peerSubject = certificateSummary(chain[0]);
+    await verifyPeerChain(conn.info, chain, () =>
+      auth.verifier.verifyClient(chain, { provider: ctx.provider }),
+    ).catch(asClientVerifierError);
     return this.next(spki);
   }
 }
