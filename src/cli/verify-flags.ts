@@ -14,9 +14,11 @@ export const REVOCATION_FLAGS = {
 } as const;
 
 /** Usage lines for the revocation flags. */
-export const REVOCATION_USAGE = `  -CRL FILE             PEM CRLs (X509 CRL blocks) for revocation checking of the peer
-  -crl_check            check the peer's end-entity certificate only (a CRL is needed)
-  -crl_check_all        check every certificate below the root (the default with -CRL)`;
+export const REVOCATION_USAGE = [
+  '  -CRL FILE             PEM CRLs (X509 CRL blocks) for revocation checking of the peer',
+  "  -crl_check            check the peer's end-entity certificate only (a CRL is needed)",
+  '  -crl_check_all        check every certificate below the root (the default with -CRL)',
+].join('\n');
 
 /**
  * Revocation options from the flags: undefined when none is given. `-CRL` alone checks the
