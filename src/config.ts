@@ -1,6 +1,7 @@
 import type { TlsEvent } from './conn/types.ts';
 import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
 import type { ClientCertResolver } from './handshake/client/client-auth.ts';
+import type { AntiReplayStore } from './sessions/anti-replay.ts';
 import type { ClientSessionStore } from './sessions/client-store.ts';
 import type { ServerSessionCache } from './sessions/session-cache.ts';
 import type { Ticketer } from './sessions/ticketer.ts';
@@ -61,6 +62,12 @@ export interface ClientConfig extends CommonConfig {
    */
   sessionStore?: ClientSessionStore | null;
   /**
+   * TLS 1.3 PSK key-exchange modes to offer when resuming (RFC 8446 §4.2.9), in order. Default
+   * `['psk_dhe_ke']`: a resumed connection still runs a fresh (EC)DHE, so it keeps forward
+   * secrecy. `psk_ke` resumes without one (cheaper, no forward secrecy for that connection).
+   */
+  pskModes?: readonly ('psk_dhe_ke' | 'psk_ke')[];
+  /**
    * The certificate to send when a server asks for one (TLS 1.3 and 1.2): a chain and a key loaded
    * from PKCS#8 (`certifiedKeyFromPem`) or a WebCrypto `CryptoKey`, which may be
    * non-extractable (`certifiedKeyFromCryptoKey`). Without it the client sends no certificate.
@@ -89,8 +96,40 @@ export interface ServerConfig extends CommonConfig {
    * no tickets. `new AeadTicketer()` gives AES-256-GCM tickets under rotating in-memory keys.
    */
   ticketer?: Ticketer;
-  /** TLS 1.2: keeps sessions by session ID for stateful resumption. Default: none. */
+  /**
+   * Keeps sessions on the server: TLS 1.2 by session ID; TLS 1.3 by ticket, when no `ticketer`
+   * is given (the ticket is then a random ID into the cache, removed when used). Default: none.
+   */
   sessionCache?: ServerSessionCache;
+  /**
+   * TLS 1.3: how many NewSessionTicket messages to send after each handshake (RFC 8446 §4.6.1),
+   * when `ticketer` or `sessionCache` is set. Default 2, so a client can open two resumed
+   * connections in parallel (each ticket is used once). 0 sends none.
+   */
+  sessionTickets?: number;
+  /**
+   * TLS 1.3: the largest 0-RTT payload accepted, in bytes (max_early_data_size, RFC 8446
+   * §4.2.10), advertised in the tickets this server issues. Default 0: no early data. Early data
+   * can be replayed by an attacker; see `antiReplay`. Applications must only act on early data
+   * that is safe to repeat.
+   */
+  maxEarlyData?: number;
+  /**
+   * TLS 1.3: records which tickets have carried accepted early data, so each ticket's early data
+   * is accepted at most once (RFC 8446 §8). Default: a MemoryAntiReplayStore per config object;
+   * a fleet of servers must share one (Redis, a Durable Object).
+   */
+  antiReplay?: AntiReplayStore;
+  /**
+   * TLS 1.3: how far the client's ticket age may differ from the server's view, in ms, for early
+   * data to be accepted (RFC 8446 §8.3's freshness window). Default 10000.
+   */
+  earlyDataWindowMs?: number;
+  /**
+   * TLS 1.3: accept psk_ke resumption (no (EC)DHE, no forward secrecy for that connection) when
+   * the client offers only that. Default false: such a client gets a full handshake.
+   */
+  allowPskKe?: boolean;
   /**
    * Client authentication (TLS 1.3 and 1.2): 'none' (default) asks for no certificate;
    * 'optional' sends a CertificateRequest and accepts a client that sends none; 'required' ends

@@ -13,6 +13,19 @@ import { resolveNegotiable } from './resolve.ts';
 export interface ClientOptions {
   /** The server's name: sent as SNI (unless an IP address) and verified in its certificate. */
   serverName: string;
+  /**
+   * TLS 1.3 0-RTT: data to send with the ClientHello when a session that allows early data is
+   * resumed (up to the ticket's max_early_data_size; the rest follows the handshake). Early data
+   * can be replayed by an attacker: send only requests that are safe to repeat. Whether it was
+   * accepted shows in `info.earlyData` once the handshake completes.
+   */
+  earlyData?: Uint8Array;
+  /**
+   * When the server rejects the early data (or it could not be sent early), send it after the
+   * handshake as ordinary application data. Default false: the application is told through
+   * `info.earlyData` and decides.
+   */
+  resendEarlyData?: boolean;
 }
 
 /** Waits for the first `process()` call, which sends the ClientHello. */

@@ -53,6 +53,7 @@ export abstract class ConnectionCore implements Connection {
     helloRetry: false,
     resumed: false,
     earlyData: 'not sent',
+    earlyDataBytes: 0,
     ech: 'not offered',
     certCompression: 'none',
     peerCertificates: [],

@@ -12,9 +12,15 @@ export interface ConnectionInfo {
   serverName?: string;
   /** Whether a HelloRetryRequest happened. */
   helloRetry: boolean;
+  /** The handshake resumed a session (TLS 1.3 PSK, TLS 1.2 ticket or session ID). */
   resumed: boolean;
-  /** 'not sent' | 'accepted' | 'rejected'. */
+  /** TLS 1.3 0-RTT: 'not sent' | 'accepted' | 'rejected'. */
   earlyData: string;
+  /**
+   * Bytes of 0-RTT data accepted. On a server they are the first bytes `read()` returns, before
+   * any data sent after the handshake.
+   */
+  earlyDataBytes: number;
   /** 'not offered' | 'accepted' | 'rejected' | 'grease'. */
   ech: string;
   /** 'none' or e.g. 'brotli (4012 -> 2950 bytes)'. */

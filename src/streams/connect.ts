@@ -13,10 +13,14 @@ import type { ConnectOptions, StreamOptions, TlsStream, Transport } from './type
  * @throws TlsError CONFIG when the configuration is unusable (the transport is then released).
  */
 export function connect(transport: Transport, options: ConnectOptions): TlsStream {
-  const { serverName, readableHighWaterMark, maxPendingControlBytes, closeTimeoutMs } = options;
+  const { readableHighWaterMark, maxPendingControlBytes, closeTimeoutMs } = options;
+  const { serverName, earlyData, resendEarlyData } = options;
   // The options object itself is the config (its stream fields are ignored there), so that
   // connections made with the same options share the default session store.
-  const conn = createOrRelease(transport, () => new ClientConnection(options, { serverName }));
+  const conn = createOrRelease(
+    transport,
+    () => new ClientConnection(options, { serverName, earlyData, resendEarlyData }),
+  );
   return openTlsStream(conn, transport, {
     readableHighWaterMark,
     maxPendingControlBytes,

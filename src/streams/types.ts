@@ -31,6 +31,10 @@ export interface StreamOptions {
 export interface ConnectOptions extends ClientConfig, StreamOptions {
   /** The DNS name or IP address (text form) the certificate must match; also sent as SNI. */
   serverName: string;
+  /** TLS 1.3 0-RTT data to send with the ClientHello when resuming (see ClientOptions). */
+  earlyData?: Uint8Array;
+  /** Send rejected early data again after the handshake (see ClientOptions). */
+  resendEarlyData?: boolean;
 }
 
 /**

@@ -35,6 +35,7 @@ export class FakeEngine implements Connection {
     helloRetry: false,
     resumed: false,
     earlyData: 'not sent',
+    earlyDataBytes: 0,
     ech: 'not offered',
     certCompression: 'none',
     peerCertificates: [],
