@@ -2,14 +2,15 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The runtime-neutral unit suite (test/unit/**) in headless Chromium. It uses Debian's chromium
- * rather than a browser downloaded by Playwright; set WEBTLS_CHROMIUM to use another binary.
+ * The runtime-neutral unit suite (test/unit/**) in headless Chromium, and the browser-only tests
+ * (test/browser/**: APIs Node lacks, such as IndexedDB). It uses Debian's chromium rather than a
+ * browser downloaded by Playwright; set WEBTLS_CHROMIUM to use another binary.
  * No globalSetup: unit tests need no PKI or peers.
  */
 export default defineConfig({
   test: {
     name: 'browser',
-    include: ['test/unit/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/browser/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     browser: {
