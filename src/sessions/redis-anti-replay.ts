@@ -1,3 +1,4 @@
+import { TlsError } from '../error.ts';
 import { fromUtf8 } from '../util/bytes.ts';
 import type { AntiReplayStore } from './anti-replay.ts';
 
@@ -39,8 +40,11 @@ export class RedisAntiReplayStore implements AntiReplayStore {
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     // A TTL that is not a number could only shorten the record: refuse the claim instead.
-    if (!Number.isFinite(ttlMs))
-      throw new RangeError(`tls: anti-replay TTL ${ttlMs} is not finite`);
+    if (!Number.isFinite(ttlMs)) {
+      throw new TlsError('INTERNAL_ERROR', `tls: anti-replay TTL ${ttlMs} is not finite`, {
+        layer: 'app',
+      });
+    }
     // PX takes a positive integer; a zero or fractional TTL is rounded up to a whole millisecond.
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const reply = await this.command(['SET', this.prefix + key, '1', 'NX', 'PX', String(ttl)]);
