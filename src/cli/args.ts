@@ -78,6 +78,14 @@ export function parseHostPort(text: string, defaultHost?: string): HostPort {
   return { host, port };
 }
 
+/** Parses a non-negative whole number of bytes given to `flag`; throws UsageError otherwise. */
+export function parseByteCount(text: string, flag: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) {
+    throw new UsageError(`${flag} needs a byte count (0 to 4294967295)`);
+  }
+  return Number(text);
+}
+
 /** Splits an openssl-style list (`a:b:c`, commas also accepted), dropping empty items. */
 export function splitList(text: string): string[] {
   return text

@@ -34,6 +34,17 @@ export function readText(path: string, what: string): string {
   }
 }
 
+/** Reads a binary file named on the command line; a missing file is a usage error. */
+export function readBytes(path: string, what: string): Uint8Array {
+  try {
+    const data = readFileSync(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot read ${what} '${path}': ${reason}`);
+  }
+}
+
 /** One line naming an error: `error: CODE: message` (CODE is the TlsError code). */
 export function errorLine(error: unknown): string {
   if (error instanceof TlsError) return `error: ${error.code}: ${error.message}`;

@@ -17,7 +17,15 @@ import {
   stringFlag,
   UsageError,
 } from './args.ts';
-import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
+import {
+  chooseProvider,
+  errorLine,
+  keyLogTo,
+  pipeToNode,
+  readBytes,
+  readText,
+  sleep,
+} from './common.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { SessionFileStore } from './session-file.ts';
 import { summaryLines } from './summary.ts';
@@ -40,6 +48,7 @@ const FLAGS: FlagSpec = {
   keylogfile: 'string',
   sess_in: 'string',
   sess_out: 'string',
+  early_data: 'string',
   provider: 'string',
   quiet: 'boolean',
   help: 'boolean',
@@ -64,6 +73,10 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
   -sess_out FILE        write the session the server offers for resumption (PEM
                         'WEBTLS SESSION', mode 0600: it holds the session's secret)
   -sess_in FILE         offer the session in FILE (from -sess_out) to resume it
+  -early_data FILE      TLS 1.3 0-RTT: send FILE's bytes with the ClientHello when the
+                        -sess_in session allows early data; the summary's "Early data:" line
+                        says accepted, rejected (not sent again) or not sent. An attacker can
+                        replay early data: send only what is safe to repeat
   -provider NAME        crypto provider: subtle (default) or noble
   -quiet                do not print the connection summary
   -cert FILE -key FILE  a client certificate chain (PEM, leaf first) and its key, sent when
@@ -99,13 +112,14 @@ export async function sClient(argv: readonly string[]): Promise<number> {
     tls = connect(transport, options);
     const info = await tls.opened;
     if (!flags.quiet) process.stderr.write(`${summaryLines(info).join('\n')}\n`);
+    await exchange(tls);
+    // Checked at the end: TLS 1.3 tickets arrive after the handshake (RFC 8446 §4.6.1).
     const store = options.sessionStore;
     if (store instanceof SessionFileStore && stringFlag(flags, 'sess_out') && store.written === 0) {
       process.stderr.write(
         'note: the server offered no session to resume; -sess_out not written\n',
       );
     }
-    await exchange(tls);
     return 0;
   } catch (error) {
     process.stderr.write(`${errorLine(error)}\n`);
@@ -124,6 +138,12 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   const sessOut = stringFlag(flags, 'sess_out');
   // Without either flag, sessions stay in memory for this one connection (none to resume).
   if (sessIn || sessOut) options.sessionStore = new SessionFileStore(sessIn, sessOut);
+  const earlyData = stringFlag(flags, 'early_data');
+  if (earlyData) {
+    // Like openssl: the bytes go early or not at all; rejected data is not sent again.
+    options.earlyData = readBytes(earlyData, 'early data file');
+    options.resendEarlyData = false;
+  }
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const revocation = revocationFromFlags(flags);

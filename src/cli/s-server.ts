@@ -6,11 +6,14 @@ import { certifiedKeyFromPem } from '../certified-key.ts';
 import type { CertifiedKey, ServerConfig } from '../config.ts';
 import { TlsError } from '../error.ts';
 import { listen, type PeerAddress } from '../node/index.ts';
+import { MemorySessionCache } from '../sessions/session-cache.ts';
+import { AeadTicketer } from '../sessions/ticketer.ts';
 import { accept, type TlsStream, type Transport } from '../streams/index.ts';
 import { webpkiClientVerifier } from '../verify/webpki-client.ts';
 import {
   type FlagSpec,
   type ParsedFlags,
+  parseByteCount,
   parseFlags,
   parseHostPort,
   splitAlpn,
@@ -30,6 +33,8 @@ import {
 import { readHttpRequest, wwwResponse } from './www.ts';
 
 const CLOSE_GRACE_MS = 2000;
+/** `-early_data` without `-max_early_data`: one full record, as openssl s_server. */
+const DEFAULT_MAX_EARLY_DATA = 16384;
 
 const FLAGS: FlagSpec = {
   accept: 'string',
@@ -54,6 +59,9 @@ const FLAGS: FlagSpec = {
   verify: 'string',
   Verify: 'string',
   CAfile: 'string',
+  no_ticket: 'boolean',
+  early_data: 'boolean',
+  max_early_data: 'string',
   ...REVOCATION_FLAGS,
 };
 
@@ -75,9 +83,17 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -verify N             ask clients for a certificate (verified to -CAfile, N intermediates)
   -Verify N             require a client certificate (certificate_required without one)
   -CAfile FILE          PEM roots for client certificates (needed with -verify / -Verify)
+  -no_ticket            resume from a session cache in memory instead of stateless tickets
+                        (tickets are sealed under a key made at start-up and never saved)
+  -early_data           TLS 1.3 0-RTT: accept early data on resumed connections (16384 bytes
+                        at most), each ticket's at most once. Early data can be replayed by
+                        an attacker: a real server acts only on requests safe to repeat
+  -max_early_data N     with -early_data: accept at most N bytes
 ${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
-goes to stdout and stdin goes to every open connection.`;
+goes to stdout and stdin goes to every open connection. Accepted 0-RTT data is announced on stderr
+after the summary as "Early data received: N bytes"; those N bytes are the first written to
+stdout for that connection.`;
 
 /** One accepted connection. */
 interface Session {
@@ -191,7 +207,22 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
     config.maxVersion = only;
   }
   clientAuthFromFlags(flags, config);
+  resumptionFromFlags(flags, config);
   return config;
+}
+
+/** Resumption (tickets or a session cache, as openssl s_server) and `-early_data`. */
+function resumptionFromFlags(flags: ParsedFlags, config: ServerConfig): void {
+  // TLS 1.2 session IDs, and with -no_ticket TLS 1.2 and 1.3 resumption, use the cache.
+  config.sessionCache = new MemorySessionCache();
+  if (!flags.no_ticket) config.ticketer = new AeadTicketer();
+  const max = stringFlag(flags, 'max_early_data');
+  if (max !== undefined && !flags.early_data)
+    throw new UsageError('-max_early_data needs -early_data');
+  if (flags.early_data) {
+    config.maxEarlyData =
+      max === undefined ? DEFAULT_MAX_EARLY_DATA : parseByteCount(max, '-max_early_data');
+  }
 }
 
 /** `-verify N` / `-Verify N` with `-CAfile` and the revocation flags: client authentication. */
@@ -243,7 +274,11 @@ async function serve(session: Session, peer: PeerAddress, options: ServeOptions)
     } else {
       session.writer = tls.writable.getWriter();
       options.stdin.update();
-      // The client's data goes to stdout until it closes; then we close too.
+      // The client's data goes to stdout until it closes; then we close too. 0-RTT data comes
+      // first and is announced.
+      if (info.earlyDataBytes > 0) {
+        process.stderr.write(`Early data received: ${info.earlyDataBytes} bytes\n`);
+      }
       await pipeToNode(tls.readable, process.stdout);
       session.writer.releaseLock();
       session.writer = undefined;

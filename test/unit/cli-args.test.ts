@@ -1,6 +1,13 @@
 /** The CLI's flag, address and name parsing (src/cli/args.ts, src/cli/names.ts). */
 import { describe, expect, it } from 'vitest';
-import { parseFlags, parseHostPort, splitAlpn, splitList, UsageError } from '../../src/cli/args.ts';
+import {
+  parseByteCount,
+  parseFlags,
+  parseHostPort,
+  splitAlpn,
+  splitList,
+  UsageError,
+} from '../../src/cli/args.ts';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
 import { CipherSuite, NamedGroup } from '../../src/msgs/enums.ts';
 
@@ -35,6 +42,20 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['-nope'], spec)).toThrow(/unknown option/);
     expect(() => parseFlags(['-connect'], spec)).toThrow(/needs a value/);
     expect(() => parseFlags(['stray'], spec)).toThrow(/unexpected argument/);
+  });
+});
+
+describe('parseByteCount (-max_early_data)', () => {
+  it('reads whole numbers from 0 to 2^32-1 (max_early_data_size is a uint32)', () => {
+    expect(parseByteCount('0', '-max_early_data')).toBe(0);
+    expect(parseByteCount('16384', '-max_early_data')).toBe(16384);
+    expect(parseByteCount('4294967295', '-max_early_data')).toBe(0xffffffff);
+  });
+
+  it('refuses negative, fractional, non-numeric and too large counts, naming the flag', () => {
+    for (const text of ['-1', '1.5', '16k', '', '4294967296', '99999999999']) {
+      expect(() => parseByteCount(text, '-max_early_data')).toThrow(/-max_early_data/);
+    }
   });
 });
 
