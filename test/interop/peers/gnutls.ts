@@ -35,6 +35,16 @@ export interface GnutlsClientOptions {
   alpn?: string[];
   /** SNI and the name verified (default localhost). */
   serverName?: string;
+  /**
+   * `--resume --waitresumption`: connect, wait for a TLS 1.3 ticket, connect again offering it;
+   * prints `*** This is a resumed session` when it was resumed.
+   */
+  resume?: boolean;
+  /**
+   * With `resume`: `--earlydata=FILE`, FILE's bytes sent as 0-RTT on the second connection
+   * (gnutls-cli prints nothing about whether they were accepted).
+   */
+  earlyDataFile?: string;
 }
 
 /** Starts gnutls-cli against 127.0.0.1:port, verifying against the test root. */
@@ -52,6 +62,8 @@ export function startGnutlsClient(options: GnutlsClientOptions): Proc {
     String(options.port),
   ];
   for (const protocol of options.alpn ?? []) args.push('--alpn', protocol);
+  if (options.resume) args.push('--resume', '--waitresumption');
+  if (options.earlyDataFile) args.push(`--earlydata=${options.earlyDataFile}`);
   args.push('127.0.0.1');
   return startProc('gnutls-cli', args);
 }
@@ -65,12 +77,22 @@ export function gnutlsServeArgs(options: {
   alpn?: string;
   /** A priority string (default: TLS 1.3 only). */
   priority?: string;
+  /**
+   * TLS 1.3 0-RTT: `--earlydata --maxearlydata=N` (true: N = 16384). gnutls-serv 3.7 accepts
+   * the data but never prints or echoes it; only its debug log (`-d 5`) shows `early data
+   * accepted` and `decrypted early data with length: N`.
+   */
+  earlyData?: boolean | number;
   /** More arguments (e.g. a second --x509certfile/--x509keyfile pair, --noticket). */
   extra?: string[];
 }): string[] {
   const args = [`--${options.mode}`, '-p', String(options.port)];
   args.push('--x509certfile', options.chain, '--x509keyfile', options.key);
   args.push('--priority', options.priority ?? gnutlsPriority());
+  if (options.earlyData !== undefined && options.earlyData !== false) {
+    const max = options.earlyData === true ? 16384 : options.earlyData;
+    args.push('--earlydata', `--maxearlydata=${max}`);
+  }
   args.push(...(options.extra ?? []));
   if (options.alpn) args.push('--alpn', options.alpn);
   return args;
@@ -81,12 +103,20 @@ export function shQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Printed before each server's log when `startInNetns` is asked for them. */
+export const GNUTLS_SERV_LOG_MARK = '=== gnutls-serv log';
+
 /**
  * Runs `servers` (gnutls-serv argument lists, each waited for until it listens) and then
  * `client` (a shell command) inside one fresh network namespace with only loopback up.
- * Resolves with the process; its output carries the client's output.
+ * Resolves with the process; its output carries the client's output, then, with
+ * `showServerLogs`, each server's log after a `=== gnutls-serv log N ===` line.
  */
-export function startInNetns(servers: string[][], client: string): Proc {
+export function startInNetns(
+  servers: string[][],
+  client: string,
+  options: { showServerLogs?: boolean } = {},
+): Proc {
   const lines = ['set -u', 'ip link set lo up', 'pids=""'];
   servers.forEach((args, i) => {
     const log = `/tmp/webtls-gnutls-serv.$$.${i}.log`;
@@ -100,6 +130,12 @@ export function startInNetns(servers: string[][], client: string): Proc {
   lines.push(
     `${client}; rc=$?`,
     'kill $pids 2>/dev/null',
+    ...(options.showServerLogs
+      ? servers.map(
+          (_, i) =>
+            `echo '${GNUTLS_SERV_LOG_MARK} ${i} ==='; cat /tmp/webtls-gnutls-serv.$$.${i}.log`,
+        )
+      : []),
     'rm -f /tmp/webtls-gnutls-serv.$$.*',
     'exit $rc',
   );

@@ -11,6 +11,15 @@ export interface OpensslServerOptions {
   groups?: string;
   ciphersuites?: string;
   alpn?: string;
+  /**
+   * -early_data: accept TLS 1.3 0-RTT (max_early_data 16384 unless `maxEarlyData`). s_server then
+   * prints `Early data received:`, the bytes and `End of early data` (the bytes may come out
+   * before the header: see opensslServerEarlyData), `No early data received` or `Early data was
+   * rejected`.
+   */
+  earlyData?: boolean;
+  /** -max_early_data N (with `earlyData`). */
+  maxEarlyData?: number;
   extra?: string[];
 }
 
@@ -35,6 +44,9 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   if (options.groups) args.push('-groups', options.groups);
   if (options.ciphersuites) args.push('-ciphersuites', options.ciphersuites);
   if (options.alpn) args.push('-alpn', options.alpn);
+  if (options.earlyData) args.push('-early_data');
+  if (options.maxEarlyData !== undefined)
+    args.push('-max_early_data', String(options.maxEarlyData));
   if (options.extra) args.push(...options.extra);
   const proc = startProc('openssl', args);
   const match = await proc.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/, { stream: 'stdout' });
@@ -49,6 +61,12 @@ export interface OpensslClientOptions {
   group?: GroupName | string;
   suite?: SuiteName;
   alpn?: string;
+  /** -sess_out FILE: write the session (the last ticket received) to FILE. */
+  sessOut?: string;
+  /** -sess_in FILE: offer the session in FILE. */
+  sessIn?: string;
+  /** -early_data FILE: send FILE as 0-RTT when resuming; prints `Early data was accepted`. */
+  earlyDataFile?: string;
   extra?: string[];
 }
 
@@ -63,6 +81,32 @@ export function startOpensslClient(options: OpensslClientOptions): Proc {
   if (options.group) args.push('-groups', options.group);
   if (options.suite) args.push('-ciphersuites', options.suite);
   if (options.alpn) args.push('-alpn', options.alpn);
+  if (options.sessOut) args.push('-sess_out', options.sessOut);
+  if (options.sessIn) args.push('-sess_in', options.sessIn);
+  if (options.earlyDataFile) args.push('-early_data', options.earlyDataFile);
   if (options.extra) args.push(...options.extra);
   return startProc('openssl', args);
+}
+
+/** What `openssl s_client` said of 0-RTT: `Early data was accepted|rejected|not sent`. */
+export function opensslClientEarlyData(stdout: string): string | undefined {
+  return /^Early data was (accepted|rejected|not sent)$/m.exec(stdout)?.[1];
+}
+
+/**
+ * How many connections `openssl s_server -early_data` reported early data for, and whether
+ * `data` is among what it printed. It writes the bytes to stdout unbuffered and its
+ * `Early data received:` header through a buffer, so the bytes may come before the header.
+ */
+export function opensslServerEarlyData(
+  stdout: string,
+  data: string,
+): { received: number; rejected: number; none: number; hasData: boolean } {
+  const count = (re: RegExp) => stdout.match(re)?.length ?? 0;
+  return {
+    received: count(/^End of early data$/gm),
+    rejected: count(/^Early data was rejected$/gm),
+    none: count(/^No early data received$/gm),
+    hasData: stdout.includes(data),
+  };
 }
