@@ -228,7 +228,7 @@ describe.each(['kv', 'sql'])('TlsStateObject (%s storage) across two isolates', 
     expect(winsA).toBeLessThan(RACE_ROUNDS);
   });
 
-  it('makes a claim available again after its TTL, and the alarm deletes expired records', async () => {
+  it('frees a claim after its TTL; the alarm deletes expired records', async () => {
     const query = `${q}&key=ttl-${backend}&ttl=300`;
     expect(await claim('a', query)).toBe(true);
     expect(await claim('b', query)).toBe(false);
