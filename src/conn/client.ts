@@ -66,6 +66,9 @@ export class ClientConnection extends ConnectionCore {
         config.sessionStore === null
           ? undefined
           : (config.sessionStore ?? defaultSessionStore(config)),
+      pskModes: config.pskModes ?? ['psk_dhe_ke'],
+      earlyData: options.earlyData?.slice(),
+      resendEarlyData: options.resendEarlyData ?? false,
       clientCertificate: config.clientCertificate,
       clientCertResolver: config.clientCertResolver,
       group: (g) => provider.keyExchange(g)!,

@@ -82,6 +82,8 @@ export abstract class ConnectionCore implements Connection {
   /** TLS 1.2 was negotiated: ChangeCipherSpec is a real message, warnings do not end things. */
   private tls12 = false;
   private readonly startedAt = Date.now();
+  /** Server: accepting 0-RTT data up to this many bytes, until EndOfEarlyData. */
+  private earlyLimit: number | undefined;
 
   constructor(
     readonly provider: CryptoProvider,
@@ -172,6 +174,7 @@ export abstract class ConnectionCore implements Connection {
 
   /** Sends a framed message already added to the transcript. */
   async sendFramed(framed: Uint8Array, name: string): Promise<void> {
+    this.helloSeen = true;
     this.emit('send', name, { bytes: framed.length });
     await this.records.send(ContentType.handshake, framed);
   }
@@ -261,6 +264,31 @@ export abstract class ConnectionCore implements Connection {
     } catch {
       // A throwing observer must not break the connection.
     }
+  }
+
+  /** Server: 0-RTT data is accepted from here (under the early read key) up to `limit` bytes. */
+  acceptEarlyData(limit: number): void {
+    this.earlyLimit = limit;
+  }
+
+  /** Server: EndOfEarlyData arrived; no more 0-RTT data (RFC 8446 §4.5). */
+  endEarlyData(): void {
+    this.earlyLimit = undefined;
+  }
+
+  /** Server: rejected 0-RTT data is skipped, up to `bytes` of it (RFC 8446 §4.2.10). */
+  skipEarlyData(bytes: number): void {
+    this.records.skipUndecryptable(bytes);
+  }
+
+  /** Client: sends 0-RTT application data under the early key already installed. */
+  sendEarlyData(data: Uint8Array): Promise<void> {
+    return this.records.send(ContentType.application_data, data);
+  }
+
+  /** Client: the second ClientHello after 0-RTT goes out in the clear again. */
+  clearWriteProtection(): Promise<void> {
+    return this.records.clearWriteProtection();
   }
 
   /** Marks the handshake complete; application data may flow. */
@@ -412,11 +440,23 @@ export abstract class ConnectionCore implements Connection {
   }
 
   private handleApplicationData(content: Uint8Array, isProtected: boolean): void {
-    // Application data is only valid protected under application keys (RFC 8446 §2).
-    if (!isProtected || !this.established) {
+    // Application data is only valid protected under application keys (RFC 8446 §2), or under
+    // the early traffic key while a server accepts 0-RTT data (§4.2.10).
+    const early = !this.established && this.earlyLimit !== undefined;
+    if (!isProtected || (!this.established && !early)) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: application data before handshake', {
         layer: 'record',
       });
+    }
+    if (early) {
+      // §4.2.10: "If the server receives more than max_early_data_size bytes of 0-RTT data, it
+      // SHOULD abort the connection with an "unexpected_message" alert."
+      if (this.info.earlyDataBytes + content.length > (this.earlyLimit ?? 0)) {
+        throw new TlsError('UNEXPECTED_MESSAGE', 'tls: more early data than max_early_data_size', {
+          layer: 'record',
+        });
+      }
+      this.info.earlyDataBytes += content.length;
     }
     if (content.length === 0) return;
     this.plaintext.push(content);

@@ -4,6 +4,7 @@ import { TlsError } from '../error.ts';
 import type { ClientAuth } from '../handshake/server/client-auth.ts';
 import type { ServerContext } from '../handshake/server/context.ts';
 import { ExpectClientHello } from '../handshake/server/tls13.ts';
+import { type AntiReplayStore, MemoryAntiReplayStore } from '../sessions/anti-replay.ts';
 import type { ClientCertVerifier } from '../verify/types.ts';
 import { webpkiClientVerifier } from '../verify/webpki-client.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
@@ -35,11 +36,28 @@ export class ServerConnection extends ConnectionCore {
       requireCookie: config.requireCookie ?? false,
       ticketer: config.ticketer,
       sessionCache: config.sessionCache,
+      sessionTickets: Math.max(0, Math.floor(config.sessionTickets ?? 2)),
+      maxEarlyData: Math.max(0, Math.floor(config.maxEarlyData ?? 0)),
+      antiReplay: config.antiReplay ?? defaultAntiReplay(config),
+      earlyDataWindowMs: config.earlyDataWindowMs ?? 10_000,
+      allowPskKe: config.allowPskKe ?? false,
       clientAuth: resolveClientAuth(config),
       group: (g) => provider.keyExchange(g)!,
     };
     this.state = new ExpectClientHello(ctx);
   }
+}
+
+/** The default anti-replay store: one per config object, so its connections share it. */
+const defaultAntiReplayStores = new WeakMap<ServerConfig, AntiReplayStore>();
+
+function defaultAntiReplay(config: ServerConfig): AntiReplayStore {
+  let store = defaultAntiReplayStores.get(config);
+  if (!store) {
+    store = new MemoryAntiReplayStore();
+    defaultAntiReplayStores.set(config, store);
+  }
+  return store;
 }
 
 /** The verifier built from `clientRoots`, once per config object. */

@@ -1,4 +1,6 @@
 import type { AeadKey } from '../crypto/provider.ts';
+import { TlsError } from '../error.ts';
+import { ContentType } from '../msgs/enums.ts';
 import { concat } from '../util/bytes.ts';
 import { Deframer, MAX_PLAINTEXT, type RawRecord, RECORD_HEADER } from './deframer.ts';
 import {
@@ -32,6 +34,8 @@ export class RecordLayer {
   private output: Uint8Array[] = [];
   private chain: Promise<void> = Promise.resolve();
   private pendingOpen: { raw: RawRecord; result: Promise<InboundRecord> }[] = [];
+  /** Plaintext bytes of undecryptable early data still to be skipped (0: none). */
+  private skipBudget = 0;
 
   /** Queues received bytes. */
   receive(data: Uint8Array): void {
@@ -56,12 +60,59 @@ export class RecordLayer {
    * opened here; several ready records are opened at once.
    */
   async next(): Promise<InboundRecord | undefined> {
+    while (this.skipBudget > 0 && this.pendingOpen.length === 0) {
+      const skipped = await this.nextSkipping();
+      if (skipped !== 'skipped') return skipped;
+    }
     if (this.pendingOpen.length === 0) this.startOpens();
     const first = this.pendingOpen.shift();
     if (first) return first.result;
     const raw = this.deframer.next();
     if (!raw) return undefined;
     return { type: raw.type, content: raw.fragment, protected: false };
+  }
+
+  /**
+   * One record while rejected early data is being skipped: records are tried one at a time, so
+   * a record that does not open leaves the sequence number where it was.
+   */
+  private async nextSkipping(): Promise<InboundRecord | undefined | 'skipped'> {
+    const raw = this.deframer.next();
+    if (!raw) return undefined;
+    if (raw.type !== ContentType.application_data) {
+      return { type: raw.type, content: raw.fragment, protected: false };
+    }
+    // No read key yet (after a HelloRetryRequest): the early data is not ours to read.
+    const opened = this.opener?.tryOpen
+      ? await this.opener.tryOpen(raw.header, raw.fragment)
+      : undefined;
+    if (!opened) {
+      this.spendSkipBudget(raw);
+      return 'skipped';
+    }
+    // RFC 8446 §4.2.10: skipping ends with the first record that deprotects.
+    this.skipBudget = 0;
+    return { type: opened.type, content: opened.content, protected: true };
+  }
+
+  /**
+   * RFC 8446 §4.2.10: a server that rejects 0-RTT data skips the client's early records:
+   * application_data records that fail to deprotect (or arrive before any read key, after a
+   * HelloRetryRequest) are discarded, up to about `bytes` of plaintext, until one deprotects.
+   * Past the budget, a record that fails is an error again (bad_record_mac).
+   */
+  skipUndecryptable(bytes: number): void {
+    this.skipBudget = Math.max(0, bytes);
+  }
+
+  private spendSkipBudget(raw: RawRecord): void {
+    const plaintext = Math.max(0, raw.fragment.length - SKIPPED_OVERHEAD);
+    if (plaintext > this.skipBudget) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: more rejected early data than allowed', {
+        layer: 'record',
+      });
+    }
+    this.skipBudget -= plaintext;
   }
 
   /** Starts opening every complete protected record now available (up to a bound). */
@@ -138,6 +189,13 @@ export class RecordLayer {
     });
   }
 
+  /** Sends in the clear from here on (a client's second ClientHello after 0-RTT keys). */
+  clearWriteProtection(): Promise<void> {
+    return this.enqueue(() => {
+      this.sealer = undefined;
+    });
+  }
+
   /** Frames `data` as records of `type` (protected once a write key is set), in order. */
   send(type: number, data: Uint8Array): Promise<void> {
     const copy = data.slice();
@@ -183,6 +241,9 @@ export class RecordLayer {
     return this.sealer?.count ?? 0n;
   }
 }
+
+/** A TLS 1.3 record's AEAD tag and inner content type: not plaintext of the early data. */
+const SKIPPED_OVERHEAD = 17;
 
 function plainRecord(type: number, data: Uint8Array): Uint8Array {
   const r = new Uint8Array(RECORD_HEADER + data.length);

@@ -38,6 +38,15 @@ export interface RecordUnprotect {
   covers(type: number): boolean;
   /** Opens one record; the sequence number is taken synchronously, in call order. */
   open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
+  /**
+   * TLS 1.3 trial decryption (skipping rejected 0-RTT data): opens one record under the next
+   * sequence number, which is only used up when the record opens. Undefined when it does not.
+   * Not to be mixed with concurrent `open` calls.
+   */
+  tryOpen?(
+    header: Uint8Array,
+    fragment: Uint8Array,
+  ): Promise<{ type: number; content: Uint8Array } | undefined>;
 }
 
 /** Sequence numbers never wrap (RFC 8446 §5.3); a key must be updated long before. */
@@ -110,6 +119,22 @@ export class RecordOpener implements RecordUnprotect {
       );
     }
     return this.aead.open(nonceFor(this.iv, seq), header, fragment).then(unpad);
+  }
+
+  async tryOpen(
+    header: Uint8Array,
+    fragment: Uint8Array,
+  ): Promise<{ type: number; content: Uint8Array } | undefined> {
+    if (fragment.length < TAG + 1 || fragment.length > MAX_CIPHERTEXT) return undefined;
+    const seq = this.seq;
+    let inner: Uint8Array;
+    try {
+      inner = await this.aead.open(nonceFor(this.iv, seq), header, fragment);
+    } catch {
+      return undefined;
+    }
+    this.seq = seq + 1n;
+    return unpad(inner);
   }
 }
 

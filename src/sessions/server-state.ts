@@ -20,9 +20,15 @@ export interface ServerSessionState {
   serverName?: string;
   /** The ALPN protocol of the full handshake. */
   alpn?: string;
+  /** TLS 1.3: when this ticket was issued, ms since the epoch (for ticket ages, §8.3). */
+  issuedAt: number;
+  /** TLS 1.3: the ticket's ticket_age_add (RFC 8446 §4.6.1); 0 for TLS 1.2. */
+  ageAdd: number;
+  /** TLS 1.3: the max_early_data_size the ticket advertised; 0 when none. */
+  maxEarlyData: number;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /*
  *   struct {
@@ -34,6 +40,9 @@ const FORMAT = 1;
  *       uint32 created_high; uint32 created_low;   // ms since the epoch
  *       opaque server_name<0..255>;               // UTF-8, empty when none was sent
  *       opaque alpn<0..255>;
+ *       uint32 issued_high; uint32 issued_low;     // ms since the epoch
+ *       uint32 age_add;
+ *       uint32 max_early_data;
  *   } ServerSessionState;
  */
 
@@ -44,6 +53,8 @@ export function encodeServerState(s: ServerSessionState): Uint8Array {
   w.u8(s.extendedMasterSecret ? 1 : 0);
   w.u32(Math.floor(s.createdAt / 2 ** 32)).u32(s.createdAt >>> 0);
   w.vec8(utf8(s.serverName ?? '')).vec8(utf8(s.alpn ?? ''));
+  w.u32(Math.floor(s.issuedAt / 2 ** 32)).u32(s.issuedAt >>> 0);
+  w.u32(s.ageAdd >>> 0).u32(s.maxEarlyData >>> 0);
   return w.finish();
 }
 
@@ -62,6 +73,9 @@ export function decodeServerState(data: Uint8Array): ServerSessionState | undefi
     const createdAt = r.u32('created_high') * 2 ** 32 + r.u32('created_low');
     const serverName = fromUtf8(r.vec8('server_name'));
     const alpn = fromUtf8(r.vec8('alpn'));
+    const issuedAt = r.u32('issued_high') * 2 ** 32 + r.u32('issued_low');
+    const ageAdd = r.u32('age_add');
+    const maxEarlyData = r.u32('max_early_data');
     r.end('ServerSessionState');
     return {
       version,
@@ -71,6 +85,9 @@ export function decodeServerState(data: Uint8Array): ServerSessionState | undefi
       createdAt,
       serverName: serverName.length > 0 ? serverName : undefined,
       alpn: alpn.length > 0 ? alpn : undefined,
+      issuedAt,
+      ageAdd,
+      maxEarlyData,
     };
   } catch {
     return undefined;

@@ -1,8 +1,8 @@
 import { toHex } from '../util/bytes.ts';
 
 /**
- * A server's stateful session cache for TLS 1.2 session-ID resumption (RFC 5246 §7.3, §F.1.4):
- * session ID → session state (the plain bytes of `encodeServerState`). Asynchronous so it
+ * A server's stateful session cache, for TLS 1.2 session-ID resumption (RFC 5246 §7.3, §F.1.4)
+ * and TLS 1.3 stateful tickets: session ID or ticket → session state (the plain bytes of `encodeServerState`). Asynchronous so it
  * can be shared (a KV store) across a fleet; entries hold master secrets and must be kept as
  * private as keys.
  */
@@ -11,6 +11,8 @@ export interface ServerSessionCache {
   put(id: Uint8Array, state: Uint8Array): Promise<void>;
   /** The state stored under `id`, or undefined when unknown or expired. */
   get(id: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Forgets `id` (a TLS 1.3 stateful ticket is used once). Optional. */
+  remove?(id: Uint8Array): Promise<void>;
 }
 
 /** Options of {@link MemorySessionCache}. */
@@ -57,6 +59,10 @@ export class MemorySessionCache implements ServerSessionCache {
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.state;
+  }
+
+  async remove(id: Uint8Array): Promise<void> {
+    this.entries.delete(toHex(id));
   }
 
   /** How many entries are held. */

@@ -98,6 +98,9 @@ describe('server session state', () => {
       createdAt: 1_700_000_000_123,
       serverName: 'example.com',
       alpn: 'http/1.1',
+      issuedAt: 1_700_000_100_456,
+      ageAdd: 0xfedcba98,
+      maxEarlyData: 16384,
     };
     expect(decodeServerState(encodeServerState(state))).toEqual(state);
     expect(decodeServerState(new Uint8Array([1, 2, 3]))).toBeUndefined();

@@ -33,6 +33,12 @@ export interface ClientContext {
   sessionStore?: ClientSessionStore;
   /** The TLS 1.2 session offered in this ClientHello, if any (set by the ClientHello step). */
   offeredSession?: StoredSession;
+  /** TLS 1.3 PSK key-exchange modes to offer (ClientConfig.pskModes). */
+  pskModes: readonly ('psk_dhe_ke' | 'psk_ke')[];
+  /** 0-RTT data to send when resuming (ClientOptions.earlyData). */
+  earlyData?: Uint8Array;
+  /** Send early data after the handshake when it was not accepted. */
+  resendEarlyData: boolean;
   /** The certificate to answer a CertificateRequest with, if any. */
   clientCertificate?: CertifiedKey;
   /** Chooses the certificate per request; takes precedence over `clientCertificate`. */

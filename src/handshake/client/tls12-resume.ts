@@ -22,7 +22,7 @@ import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes } from '../../util/bytes.ts';
 import { certificateSummary } from '../../verify/x509.ts';
 import type { ClientContext } from './context.ts';
-import { saveSession12 } from './session12.ts';
+import { saveSession } from './session-store.ts';
 import { Established12, unexpected12 } from './tls12.ts';
 
 /**
@@ -205,7 +205,7 @@ class ExpectResumedFinished implements HandshakeState {
     // used again (the server's cache decides); a ticket without a successor is spent.
     const ticket = this.r.newTicket?.ticket;
     if (ticket && ticket.length > 0) {
-      await saveSession12(ctx, {
+      await saveSession(ctx, {
         ...session,
         ticket,
         sessionId: undefined,
@@ -214,7 +214,7 @@ class ExpectResumedFinished implements HandshakeState {
         alpn: conn.info.alpn,
       });
     } else if (!session.ticket && session.sessionId) {
-      await saveSession12(ctx, session);
+      await saveSession(ctx, session);
     }
     conn.markEstablished();
     return new Established12(ctx);

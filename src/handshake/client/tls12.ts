@@ -52,7 +52,7 @@ import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import { chooseClientCertificate } from './client-auth.ts';
 import { requestInfo12, schemePicker12 } from './client-auth12.ts';
 import type { ClientContext } from './context.ts';
-import { saveSession12 } from './session12.ts';
+import { saveSession } from './session-store.ts';
 import { acceptResumption12, checkTicketArrived, takeNewSessionTicket12 } from './tls12-resume.ts';
 
 /**
@@ -427,7 +427,7 @@ class ExpectFinished extends State12 {
     // RFC 7627 §5.3: a session without the extended master secret is not resumed.
     if (!this.f.ems) return;
     const ticket = newTicket && newTicket.ticket.length > 0 ? newTicket.ticket : undefined;
-    await saveSession12(ctx, {
+    await saveSession(ctx, {
       version: ProtocolVersion.TLSv1_2,
       cipherSuite: suite.code,
       secret: this.f.master!,

@@ -1,7 +1,8 @@
 import type { HandshakeState } from '../../conn/core.ts';
 import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import type { KeyShare } from '../../crypto/provider.ts';
-import { tls13Suite } from '../../crypto/suites.ts';
+import { type HashAlgorithm, hashLength } from '../../crypto/provider.ts';
+import { type Tls13Suite, tls13Suite } from '../../crypto/suites.ts';
 import { TlsError } from '../../error.ts';
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keyschedule/tls13.ts';
 import { Transcript } from '../../keyschedule/transcript.ts';
@@ -10,6 +11,7 @@ import { decodeCertificateRequest } from '../../msgs/certificate-request.ts';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { type ClientHello, encodeClientHello } from '../../msgs/client-hello.ts';
 import { decodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
+import { encodeEndOfEarlyData } from '../../msgs/end-of-early-data.ts';
 import {
   ExtensionType,
   groupName,
@@ -25,13 +27,14 @@ import {
   EC_POINT_FORMAT_UNCOMPRESSED,
   encodeEcPointFormats,
 } from '../../msgs/extensions/ec-point-formats.ts';
-import { EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
+import { decodeEmptyExtension, EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
 import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
 import {
   decodeKeyShareHelloRetryRequest,
   decodeKeyShareServerHello,
   encodeKeyShareClientHello,
 } from '../../msgs/extensions/key-share.ts';
+import { decodePreSharedKeyServerHello } from '../../msgs/extensions/pre-shared-key.ts';
 import { encodeRenegotiationInfo } from '../../msgs/extensions/renegotiation-info.ts';
 import { encodeServerName } from '../../msgs/extensions/server-name.ts';
 import { encodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
@@ -41,7 +44,7 @@ import {
   encodeSupportedVersionsClient,
 } from '../../msgs/extensions/supported-versions.ts';
 import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
-import type { HandshakeMessage } from '../../msgs/handshake.ts';
+import { encodeHandshake, type HandshakeMessage } from '../../msgs/handshake.ts';
 import {
   decodeServerHello,
   isHelloRetryRequest,
@@ -50,7 +53,7 @@ import {
 import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
-import { parseCertificate } from '../../verify/x509.ts';
+import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
 import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
 import { verifyPeerChain } from '../peer-chain.ts';
 import {
@@ -59,7 +62,8 @@ import {
   requestInfo,
 } from './client-auth.ts';
 import type { ClientContext } from './context.ts';
-import { takeSession12 } from './session12.ts';
+import { bindClientHello, type PskOffer, preparePsk, pskExtensions, storeTicket } from './psk13.ts';
+import { takeSession } from './session-store.ts';
 import { acceptServerHello12 } from './tls12.ts';
 
 /**
@@ -84,6 +88,10 @@ interface Flight {
   sentCcs: boolean;
   /** The suite a HelloRetryRequest selected (RFC 8446 §4.1.4). */
   retrySuite?: number;
+  /** The TLS 1.3 ticket offered as a PSK, while it may still be used. */
+  psk?: PskOffer;
+  /** The 0-RTT data sent after the first ClientHello, if any. */
+  earlySent?: Uint8Array;
 }
 
 /** Signature schemes the client offers: TLS 1.3 schemes, then PKCS#1 for certificates only. */
@@ -113,28 +121,55 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
   const offers13 = ctx.maxVersion >= ProtocolVersion.TLSv1_3;
   const shareGroups = offers13 ? ctx.groups.slice(0, Math.max(1, ctx.keyShares)) : [];
   const shares = await Promise.all(shareGroups.map((g) => ctx.group(g).generate()));
-  // A TLS 1.2 session to resume, if the store has one that fits (client/session12.ts).
-  const session = await takeSession12(ctx);
-  ctx.offeredSession = session;
+  // A session to resume, if the store has one that fits (client/session-store.ts): a TLS 1.3
+  // ticket is offered as a PSK (psk13.ts), a TLS 1.2 one as RFC 5077 ticket or session ID.
+  const session = await takeSession(ctx);
+  const psk =
+    session?.version === ProtocolVersion.TLSv1_3
+      ? await preparePsk(ctx, session, ctx.earlyData)
+      : undefined;
+  if (!psk) ctx.offeredSession = session;
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
     random,
-    legacySessionId: legacySessionId(ctx, offers13, session),
+    legacySessionId: legacySessionId(ctx, offers13, ctx.offeredSession),
     // TLS 1.3 suites first, then the TLS 1.2 ones when TLS 1.2 is enabled.
     cipherSuites: [...ctx.cipherSuites, ...ctx.tls12Suites],
     legacyCompressionMethods: new Uint8Array([0]),
-    extensions: clientExtensions(ctx, shares),
+    extensions: [...clientExtensions(ctx, shares), ...(psk ? pskExtensions(ctx, psk, false) : [])],
   };
   const transcript = new Transcript(provider);
-  const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false };
-  transcript.add(
-    await ctx.conn.sendHandshake(
-      HandshakeType.client_hello,
-      encodeClientHello(hello),
-      'ClientHello',
-    ),
-  );
+  const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false, psk };
+  let framed = encodeHandshake(HandshakeType.client_hello, encodeClientHello(hello));
+  if (psk) framed = await bindClientHello(ctx, psk, framed, undefined);
+  transcript.add(framed);
+  await ctx.conn.sendFramed(framed, psk ? 'ClientHello (PSK)' : 'ClientHello');
+  if (psk?.sendsEarlyData) await sendEarlyData(flight, framed);
   return new ExpectServerHello(flight);
+}
+
+/**
+ * RFC 8446 §2.3, §4.2.10: 0-RTT data right after the first ClientHello, under
+ * client_early_traffic_secret of the offered PSK, up to the ticket's max_early_data_size.
+ */
+async function sendEarlyData(f: Flight, clientHello: Uint8Array): Promise<void> {
+  const { ctx } = f;
+  const { conn } = ctx;
+  const psk = f.psk!;
+  const data = ctx.earlyData!.subarray(0, psk.session.maxEarlyData);
+  const helloHash = await ctx.provider.digest(psk.suite.hash, clientHello);
+  const secret = await psk.early.clientEarlyTrafficSecret(helloHash);
+  conn.logKey('CLIENT_EARLY_TRAFFIC_SECRET', secret);
+  conn.setSuite(psk.suite);
+  // Appendix D.4: with early data, the compatibility CCS comes right after the ClientHello.
+  if (ctx.middleboxCompat) {
+    await conn.sendCompatCcs();
+    f.sentCcs = true;
+  }
+  await conn.setWriteSecret(secret);
+  conn.emit('send', 'early data', { bytes: data.length });
+  await conn.sendEarlyData(data);
+  f.earlySent = data;
 }
 
 /**
@@ -242,6 +277,11 @@ class ExpectServerHello implements HandshakeState {
       if (this.f.retried) {
         throw new TlsError('ILLEGAL_PARAMETER', 'tls: TLS 1.2 ServerHello after HelloRetryRequest');
       }
+      // Appendix D.3: "A client that attempts to send 0-RTT data MUST fail a connection if it
+      // receives a ServerHello with TLS 1.2 or older."
+      if (this.f.earlySent) {
+        throw new TlsError('PROTOCOL_VERSION', 'tls: TLS 1.2 ServerHello after 0-RTT data');
+      }
       const { ctx, transcript } = this.f;
       return acceptServerHello12({ ctx, transcript, hello }, sh, msg);
     }
@@ -288,6 +328,14 @@ class ExpectServerHello implements HandshakeState {
 
     const suite = tls13Suite(hrr.cipherSuite)!;
     f.retrySuite = hrr.cipherSuite;
+    // §4.2.10: a HelloRetryRequest rejects 0-RTT data; the second ClientHello goes in the clear.
+    if (f.earlySent) {
+      ctx.conn.info.earlyData = 'rejected';
+      await ctx.conn.clearWriteProtection();
+    }
+    // §4.1.2: the client may drop "PSKs which are incompatible with the server's indicated
+    // cipher suite"; a PSK only fits suites of its own hash (§4.2.11).
+    if (f.psk && f.psk.suite.hash !== suite.hash) f.psk = undefined;
     const keyShareExt = findExtension(hrr.extensions, ExtensionType.key_share);
     const cookieExt = findExtension(hrr.extensions, ExtensionType.cookie);
     let group: number | undefined;
@@ -315,19 +363,20 @@ class ExpectServerHello implements HandshakeState {
 
     if (group !== undefined) f.shares = [await ctx.group(group).generate()];
     const cookie = cookieExt ? decodeCookie(cookieExt) : undefined;
-    f.hello = { ...f.hello, extensions: clientExtensions(ctx, f.shares, cookie) };
+    // §4.1.2: the PSK goes again, with a new obfuscated_ticket_age and binder.
+    const extensions = clientExtensions(ctx, f.shares, cookie);
+    if (f.psk) extensions.push(...pskExtensions(ctx, f.psk, true));
+    f.hello = { ...f.hello, extensions };
 
-    // Appendix D.4: the dummy ChangeCipherSpec goes before the second flight.
-    if (ctx.middleboxCompat) {
+    // Appendix D.4: the dummy ChangeCipherSpec goes before the second flight (once).
+    if (ctx.middleboxCompat && !f.sentCcs) {
       await ctx.conn.sendCompatCcs();
       f.sentCcs = true;
     }
-    const framed = await ctx.conn.sendHandshake(
-      HandshakeType.client_hello,
-      encodeClientHello(f.hello),
-      'ClientHello (retry)',
-    );
+    let framed = encodeHandshake(HandshakeType.client_hello, encodeClientHello(f.hello));
+    if (f.psk) framed = await bindClientHello(ctx, f.psk, framed, f.transcript);
     f.transcript.add(framed);
+    await ctx.conn.sendFramed(framed, 'ClientHello (retry)');
     return new ExpectServerHello(f);
   }
 
@@ -338,32 +387,90 @@ class ExpectServerHello implements HandshakeState {
     if (f.retrySuite !== undefined && f.retrySuite !== sh.cipherSuite) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: cipher suite changed after HelloRetryRequest');
     }
-    const keyShareExt = findExtension(sh.extensions, ExtensionType.key_share);
-    // We offer no PSK yet, so a key share is required (RFC 8446 §9.2).
-    if (!keyShareExt) throw new TlsError('MISSING_EXTENSION', 'tls: ServerHello without key_share');
-    const entry = decodeKeyShareServerHello(keyShareExt);
-    // §4.2.8: the server's share must be in a group the client offered a share for.
-    const share = f.shares.find((s) => s.group === entry.group);
-    if (!share)
-      throw new TlsError('ILLEGAL_PARAMETER', 'tls: server key share in a group not offered');
-
     const suite = tls13Suite(sh.cipherSuite)!;
+    const resumed = acceptedPsk(f, sh, suite.hash);
+    const keyShareExt = findExtension(sh.extensions, ExtensionType.key_share);
+    let shared: Uint8Array;
+    if (keyShareExt) {
+      // §4.2.9: a resumption with a key share is psk_dhe_ke, which must have been offered.
+      if (resumed && !ctx.pskModes.includes('psk_dhe_ke')) {
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: server chose psk_dhe_ke, not offered');
+      }
+      const entry = decodeKeyShareServerHello(keyShareExt);
+      // §4.2.8: the server's share must be in a group the client offered a share for.
+      const share = f.shares.find((s) => s.group === entry.group);
+      if (!share)
+        throw new TlsError('ILLEGAL_PARAMETER', 'tls: server key share in a group not offered');
+      ctx.conn.info.group = groupName(entry.group);
+      shared = await share.complete(entry.keyExchange);
+    } else {
+      // §9.2: without a PSK the ServerHello needs key_share; a psk_ke resumption has none
+      // (§4.2.9), and is only valid when the client offered psk_ke.
+      if (!resumed || !ctx.pskModes.includes('psk_ke')) {
+        throw new TlsError('MISSING_EXTENSION', 'tls: ServerHello without key_share');
+      }
+      ctx.conn.info.group = 'none (psk_ke)';
+      // §7.1: "If a given secret is not available, then the 0-value consisting of a string of
+      // Hash.length bytes set to zeros is used."
+      shared = new Uint8Array(hashLength[suite.hash]);
+    }
+
     ctx.conn.setSuite(suite);
     f.transcript.setHash(suite.hash);
     f.transcript.add(msg.raw);
     ctx.conn.info.protocol = 'TLSv1.3';
     ctx.conn.info.cipherSuite = suite.name;
-    ctx.conn.info.group = groupName(entry.group);
+    if (resumed) markResumed(ctx, resumed);
+    // §4.2.10: a server that does not resume the PSK does not take its early data.
+    if (f.earlySent && !resumed) ctx.conn.info.earlyData = 'rejected';
 
-    const shared = await share.complete(entry.keyExchange);
-    const early = await EarlySecret.create(ctx.provider, suite.hash);
+    const early = resumed ? resumed.early : await EarlySecret.create(ctx.provider, suite.hash);
     const hs = await early.handshake(shared);
     const [clientSecret, serverSecret] = await hs.trafficSecrets(await f.transcript.current());
     ctx.conn.logKey('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientSecret);
     ctx.conn.logKey('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverSecret);
     await ctx.conn.setReadSecret(serverSecret);
-    return new ExpectEncryptedExtensions({ ...f, hs, clientSecret, serverSecret });
+    return new ExpectEncryptedExtensions({
+      ...f,
+      hs,
+      clientSecret,
+      serverSecret,
+      resumed,
+      earlyAccepted: false,
+    });
   }
+}
+
+/**
+ * The PSK the ServerHello accepted, if it carries pre_shared_key (RFC 8446 §4.2.11): "Clients
+ * MUST verify that the server's selected_identity is within the range supplied by the client,
+ * that the server selected a cipher suite indicating a Hash associated with the PSK ...
+ * If these values are not consistent, the client MUST abort the handshake with an
+ * "illegal_parameter" alert."
+ */
+function acceptedPsk(f: Flight, sh: ServerHello, hash: HashAlgorithm): PskOffer | undefined {
+  const ext = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+  if (!ext) return undefined;
+  const selected = decodePreSharedKeyServerHello(ext);
+  if (!f.psk || selected !== 0) {
+    throw new TlsError('ILLEGAL_PARAMETER', 'tls: server selected a PSK not offered');
+  }
+  if (f.psk.suite.hash !== hash) {
+    throw new TlsError('ILLEGAL_PARAMETER', 'tls: server resumed a PSK with another hash');
+  }
+  return f.psk;
+}
+
+/** A resumed connection keeps the server's identity from the session's full handshake. */
+function markResumed(ctx: ClientContext, psk: PskOffer): void {
+  const { info } = ctx.conn;
+  const chain = psk.session.peerCertificates;
+  info.resumed = true;
+  info.peerCertificates = chain;
+  // The chain was verified again before the ticket was offered (session-store.ts).
+  info.verification = 'OK';
+  info.peerSubject = certificateSummary(chain[0]);
+  ctx.conn.emit('state', 'resuming session');
 }
 
 /** The flight after ServerHello: handshake secrets are known. */
@@ -374,6 +481,10 @@ interface KeyedFlight extends Flight {
   /** The CertificateRequest, when the server asked for a certificate. */
   certRequest?: { context: Uint8Array; info: CertificateRequestInfo };
   peerSpki?: Uint8Array;
+  /** The PSK the server accepted: the server authenticates with it, not a certificate. */
+  resumed: PskOffer | undefined;
+  /** The server accepted the 0-RTT data (EncryptedExtensions carried early_data). */
+  earlyAccepted: boolean;
 }
 
 class ExpectEncryptedExtensions implements HandshakeState {
@@ -406,9 +517,40 @@ class ExpectEncryptedExtensions implements HandshakeState {
     // RFC 6066 §3: the server's acknowledgement is an empty extension.
     if (sni && sni.length !== 0)
       throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
+    checkEarlyDataAnswer(this.f, findExtension(ee.extensions, ExtensionType.early_data));
     this.f.transcript.add(msg.raw);
+    // §2.2: a PSK handshake has no server Certificate or CertificateVerify, and §4.3.2: "Servers
+    // which are authenticating with a PSK MUST NOT send the CertificateRequest message".
+    if (this.f.resumed) return new ExpectFinished(this.f);
     return new ExpectCertificateOrRequest(this.f);
   }
+}
+
+/**
+ * RFC 8446 §4.2.10: EncryptedExtensions says whether the 0-RTT data was accepted. Acceptance is
+ * only valid for the first PSK (checked with the ServerHello), the session's cipher suite and
+ * its ALPN protocol.
+ */
+function checkEarlyDataAnswer(f: KeyedFlight, ext: Uint8Array | undefined): void {
+  const { info } = f.ctx.conn;
+  if (ext === undefined) {
+    if (f.earlySent) info.earlyData = 'rejected';
+    return;
+  }
+  decodeEmptyExtension(ExtensionType.early_data, ext);
+  const session = f.resumed?.session;
+  if (!session || !f.earlySent) {
+    throw new TlsError('ILLEGAL_PARAMETER', 'tls: early_data accepted without a resumed PSK');
+  }
+  if (f.ctx.conn.suite.code !== session.cipherSuite) {
+    throw new TlsError('ILLEGAL_PARAMETER', 'tls: early data accepted under another suite');
+  }
+  if (info.alpn !== session.alpn) {
+    throw new TlsError('ILLEGAL_PARAMETER', 'tls: early data accepted under another ALPN');
+  }
+  f.earlyAccepted = true;
+  info.earlyData = 'accepted';
+  info.earlyDataBytes = f.earlySent.length;
 }
 
 class ExpectCertificateOrRequest implements HandshakeState {
@@ -525,6 +667,16 @@ class ExpectFinished implements HandshakeState {
 
     // Appendix D.4: the dummy ChangeCipherSpec precedes the client's encrypted flight.
     if (ctx.middleboxCompat && !f.sentCcs) await conn.sendCompatCcs();
+    // §4.5: after accepted 0-RTT data, EndOfEarlyData under the early key ends it.
+    if (f.earlyAccepted) {
+      transcript.add(
+        await conn.sendHandshake(
+          HandshakeType.end_of_early_data,
+          encodeEndOfEarlyData(),
+          'EndOfEarlyData',
+        ),
+      );
+    }
     await conn.setWriteSecret(f.clientSecret);
     if (f.certRequest) await sendClientCertificate(f);
     const verifyData = await finishedVerifyData(
@@ -538,8 +690,30 @@ class ExpectFinished implements HandshakeState {
     );
     await conn.setWriteSecret(clientApp);
     await conn.setReadSecret(serverApp);
+    // §7.1: resumption_master_secret over ClientHello..client Finished, for the tickets.
+    const resumption = ctx.sessionStore
+      ? { suite: conn.suite, secret: await master.resumptionSecret(await transcript.current()) }
+      : undefined;
     conn.markEstablished();
-    return new Established(ctx);
+    await sendAfterHandshake(f);
+    return new Established(ctx, resumption);
+  }
+}
+
+/**
+ * The early data that did not go as 0-RTT: the part beyond max_early_data_size of accepted
+ * data always follows; rejected or unsent data only when the application asked for it.
+ */
+async function sendAfterHandshake(f: KeyedFlight): Promise<void> {
+  const { ctx } = f;
+  const data = ctx.earlyData;
+  if (!data || data.length === 0) return;
+  if (f.earlyAccepted) {
+    const rest = data.subarray(f.earlySent!.length);
+    if (rest.length > 0) await ctx.conn.write(rest);
+  } else if (ctx.resendEarlyData) {
+    ctx.conn.emit('send', 'early data sent again after the handshake', { bytes: data.length });
+    await ctx.conn.write(data);
   }
 }
 
@@ -577,18 +751,22 @@ async function sendClientCertificate(f: KeyedFlight): Promise<void> {
   );
 }
 
-/** After the handshake: NewSessionTicket is accepted (and, until resumption lands, dropped). */
+/**
+ * After the handshake the server may send NewSessionTicket (RFC 8446 §4.6.1): each is kept in
+ * the session store, when there is one. KeyUpdate is the connection's business.
+ */
 class Established implements HandshakeState {
   readonly name = 'Established';
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly resumption: { suite: Tls13Suite; secret: Uint8Array } | undefined,
+  ) {}
 
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
-    if (msg.type === HandshakeType.new_session_ticket) {
-      this.ctx.conn.emit('receive', 'NewSessionTicket (not stored: resumption not implemented)');
-      return this;
-    }
-    throw unexpected(msg, this.name);
+    if (msg.type !== HandshakeType.new_session_ticket) throw unexpected(msg, this.name);
+    if (this.resumption) await storeTicket(this.ctx, msg.body, this.resumption);
+    return this;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CertifiedKey } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
+import type { AntiReplayStore } from '../../sessions/anti-replay.ts';
 import type { ServerSessionCache } from '../../sessions/session-cache.ts';
 import type { Ticketer } from '../../sessions/ticketer.ts';
 import type { ClientAuth } from './client-auth.ts';
@@ -24,8 +25,18 @@ export interface ServerContext {
   requireCookie: boolean;
   /** Seals and opens session tickets; undefined when the server issues none. */
   ticketer?: Ticketer;
-  /** TLS 1.2 session-ID cache; undefined when sessions are not cached. */
+  /** Session cache (TLS 1.2 session IDs, TLS 1.3 stateful tickets); undefined when none. */
   sessionCache?: ServerSessionCache;
+  /** TLS 1.3 NewSessionTicket messages sent after each handshake. */
+  sessionTickets: number;
+  /** TLS 1.3 max_early_data_size; 0 accepts no early data. */
+  maxEarlyData: number;
+  /** Records tickets whose early data was accepted (RFC 8446 §8). */
+  antiReplay: AntiReplayStore;
+  /** The ticket-age freshness window for early data, ms (§8.3). */
+  earlyDataWindowMs: number;
+  /** Accept psk_ke resumption (no (EC)DHE). */
+  allowPskKe: boolean;
   /** TLS 1.3 client authentication; undefined when no certificate is requested. */
   clientAuth?: ClientAuth;
   group(group: number): KeyExchangeGroup;

@@ -453,12 +453,16 @@ class ExpectFinished implements HandshakeState {
   /** What resuming this session needs (sealed into a ticket or cached by session ID). */
   private state(): ServerSessionState {
     const f = this.f;
+    const now = Date.now();
     return {
       version: ProtocolVersion.TLSv1_2,
       cipherSuite: f.suite.code,
       secret: f.master!,
       extendedMasterSecret: f.ems,
-      createdAt: Date.now(),
+      createdAt: now,
+      issuedAt: now,
+      ageAdd: 0,
+      maxEarlyData: 0,
       serverName: f.serverName,
       alpn: f.alpn,
     };

@@ -1,12 +1,15 @@
+import type { CertifiedKey } from '../../config.ts';
 import type { HandshakeState } from '../../conn/core.ts';
-import { tls13Suite } from '../../crypto/suites.ts';
+import { hashLength } from '../../crypto/provider.ts';
+import { type Tls13Suite, tls13Suite } from '../../crypto/suites.ts';
 import { TlsError } from '../../error.ts';
-import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keyschedule/tls13.ts';
+import { EarlySecret, finishedVerifyData, type MasterSecret } from '../../keyschedule/tls13.ts';
 import { Transcript } from '../../keyschedule/transcript.ts';
 import { encodeCertificate } from '../../msgs/certificate.ts';
 import { encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
 import { type ClientHello, decodeClientHello } from '../../msgs/client-hello.ts';
 import { encodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
+import { decodeEndOfEarlyData } from '../../msgs/end-of-early-data.ts';
 import {
   ExtensionType,
   groupName,
@@ -17,6 +20,7 @@ import {
 import { checkAllowed } from '../../msgs/extensions/allowed.ts';
 import { decodeAlpn, encodeAlpnSelected } from '../../msgs/extensions/alpn.ts';
 import { decodeCookie, encodeCookie } from '../../msgs/extensions/cookie.ts';
+import { EMPTY_EXTENSION_DATA } from '../../msgs/extensions/empty.ts';
 import { type Extension, findExtension } from '../../msgs/extensions/extension.ts';
 import {
   decodeKeyShareClientHello,
@@ -24,6 +28,7 @@ import {
   encodeKeyShareServerHello,
   type KeyShareEntry,
 } from '../../msgs/extensions/key-share.ts';
+import { encodePreSharedKeyServerHello } from '../../msgs/extensions/pre-shared-key.ts';
 import { decodeServerName } from '../../msgs/extensions/server-name.ts';
 import { decodeSignatureSchemes } from '../../msgs/extensions/signature-algorithms.ts';
 import { decodeSupportedGroups } from '../../msgs/extensions/supported-groups.ts';
@@ -38,6 +43,13 @@ import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { certificateVerifyContent } from '../certificate-verify.ts';
 import { certificateRequest, ExpectClientCertificate, type SentRequest } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
+import {
+  acceptsEarlyData,
+  type ChosenPsk,
+  choosePsk,
+  issueTickets,
+  resumesSessions,
+} from './psk13.ts';
 import { selectCertificate } from './select-certificate.ts';
 import { chooseVersion, respondTls12 } from './tls12.ts';
 
@@ -94,6 +106,17 @@ export class ExpectClientHello implements HandshakeState {
     ctx.conn.clientRandom = offer.hello.random;
     if (offer.serverName !== undefined) ctx.conn.info.serverName = offer.serverName;
 
+    // A ticket to resume (psk13.ts), found before the transcript hash is fixed: on a first
+    // ClientHello a ticket brings its own suite, which 0-RTT needs.
+    const psk = await choosePsk(
+      ctx,
+      hello,
+      msg.raw,
+      offer.serverName,
+      retry?.suite,
+      retry?.transcript,
+    );
+    if (psk) offer.suite = psk.suite.code;
     const transcript = retry?.transcript ?? new Transcript(ctx.provider);
     transcript.setHash(tls13Suite(offer.suite)!.hash);
     transcript.add(msg.raw);
@@ -122,19 +145,28 @@ export class ExpectClientHello implements HandshakeState {
           'tls: retried ClientHello changed the cipher suites',
         );
       }
-      return this.respond(offer, share, transcript, retry.sentCcs);
+      return this.respond(offer, share, transcript, { sentCcs: retry.sentCcs, retried: true, psk });
     }
 
     // §4.2.8: use a key share the client sent in a group we accept, in our preference order;
-    // otherwise ask for one in our most preferred common group.
+    // otherwise ask for one in our most preferred common group. A psk_ke resumption needs none.
     const share = preferredShare(ctx.groups, offer.shares);
-    if (share && !ctx.requireCookie) return this.respond(offer, share, transcript, false);
-    if (share) return this.helloRetry(offer, undefined, transcript);
+    const first = { sentCcs: false, retried: false, psk };
+    if (!ctx.requireCookie && psk?.mode === 'psk_ke') {
+      return this.respond(offer, undefined, transcript, first);
+    }
+    if (share && !ctx.requireCookie) return this.respond(offer, share, transcript, first);
+    if (share) return this.helloRetry(offer, undefined, transcript, psk);
+    // §9.2: a ClientHello that resumes without (EC)DHE may omit supported_groups; any other
+    // must carry it.
+    if (offer.groups.length === 0) {
+      throw new TlsError('MISSING_EXTENSION', 'tls: ClientHello lacks supported_groups');
+    }
     const group = ctx.groups.find((g) => offer.groups.includes(g));
     if (group === undefined) {
       throw new TlsError('HANDSHAKE_FAILURE', 'tls: no key-exchange group in common');
     }
-    return this.helloRetry(offer, group, transcript);
+    return this.helloRetry(offer, group, transcript, psk);
   }
 
   /** Decodes and checks the ClientHello fields the server relies on. */
@@ -158,19 +190,22 @@ export class ExpectClientHello implements HandshakeState {
     if (suite === undefined)
       throw new TlsError('HANDSHAKE_FAILURE', 'tls: no cipher suite in common');
 
-    // §9.2: without a PSK, a ClientHello must carry signature_algorithms, supported_groups and
-    // key_share, else "missing_extension".
+    // §9.2: "If not containing a "pre_shared_key" extension, it MUST contain both a
+    // "signature_algorithms" extension and a "supported_groups" extension. If containing a
+    // "supported_groups" extension, it MUST also contain a "key_share" extension, and vice
+    // versa." Otherwise "missing_extension".
     const sigAlgs = ext(ExtensionType.signature_algorithms);
     const groupsExt = ext(ExtensionType.supported_groups);
     const keyShare = ext(ExtensionType.key_share);
-    if (!sigAlgs || !groupsExt || !keyShare) {
+    const hasPsk = ext(ExtensionType.pre_shared_key) !== undefined;
+    if ((!hasPsk && (!sigAlgs || !groupsExt)) || !groupsExt !== !keyShare) {
       throw new TlsError(
         'MISSING_EXTENSION',
         'tls: ClientHello lacks signature_algorithms, supported_groups or key_share',
       );
     }
-    const groups = decodeSupportedGroups(groupsExt);
-    const shares = decodeKeyShareClientHello(keyShare);
+    const groups = groupsExt ? decodeSupportedGroups(groupsExt) : [];
+    const shares = keyShare ? decodeKeyShareClientHello(keyShare) : [];
     // §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in the
     // client's "supported_groups" extension."
     if (shares.some((s) => !groups.includes(s.group))) {
@@ -184,7 +219,7 @@ export class ExpectClientHello implements HandshakeState {
       suite,
       groups,
       shares,
-      schemes: decodeSignatureSchemes(sigAlgs),
+      schemes: sigAlgs ? decodeSignatureSchemes(sigAlgs) : [],
       serverName: sni ? decodeServerName(sni) : undefined,
       alpn: alpn ? decodeAlpn(alpn).map((p) => fromUtf8(p)) : undefined,
       cookie: cookie ? decodeCookie(cookie) : undefined,
@@ -196,9 +231,13 @@ export class ExpectClientHello implements HandshakeState {
     offer: Offer,
     group: number | undefined,
     transcript: Transcript,
+    psk: ChosenPsk | undefined,
   ): Promise<HandshakeState> {
     const { ctx } = this;
     ctx.conn.info.helloRetry = true;
+    // §4.2.10: a HelloRetryRequest rejects 0-RTT data; the records before the second
+    // ClientHello are skipped.
+    rejectEarlyData(ctx, offer, psk);
     await transcript.replaceWithMessageHash();
     const extensions: Extension[] = [
       {
@@ -232,27 +271,46 @@ export class ExpectClientHello implements HandshakeState {
     return new ExpectClientHello(ctx, { group, suite: offer.suite, cookie, transcript, sentCcs });
   }
 
-  /** Sends ServerHello through Finished (RFC 8446 §2 flight 2). */
+  /**
+   * Sends ServerHello through Finished (RFC 8446 §2 flight 2; §2.2 without Certificate and
+   * CertificateVerify when resuming a PSK).
+   */
   private async respond(
     offer: Offer,
-    share: KeyShareEntry,
+    share: KeyShareEntry | undefined,
     transcript: Transcript,
-    sentCcs: boolean,
+    how: { sentCcs: boolean; retried: boolean; psk: ChosenPsk | undefined },
   ): Promise<HandshakeState> {
     const { ctx } = this;
     const { conn, provider } = ctx;
+    const { psk } = how;
     const suite = tls13Suite(offer.suite)!;
     conn.setSuite(suite);
     conn.info.protocol = 'TLSv1.3';
     conn.info.cipherSuite = suite.name;
-    conn.info.group = groupName(share.group);
+    conn.info.group = share ? groupName(share.group) : 'none (psk_ke)';
+    conn.info.resumed = psk !== undefined;
 
     // Decide everything that can fail before anything is sent.
     const alpn = chooseAlpn(ctx.alpnProtocols, offer.alpn);
-    const { cert, scheme } = selectCertificate(ctx.certificates, offer.serverName, offer.schemes);
-    const { share: serverShare, secret } = await ctx
-      .group(share.group)
-      .encapsulate(share.keyExchange);
+    // §9.2: a full handshake needs the client's signature_algorithms.
+    if (!psk && offer.schemes.length === 0) {
+      throw new TlsError('MISSING_EXTENSION', 'tls: ClientHello lacks signature_algorithms');
+    }
+    const certified = psk
+      ? undefined
+      : selectCertificate(ctx.certificates, offer.serverName, offer.schemes);
+    // §7.1: psk_ke has no (EC)DHE input: the 0-value of Hash.length zero bytes.
+    const { share: serverShare, secret } = share
+      ? await ctx.group(share.group).encapsulate(share.keyExchange)
+      : { share: undefined, secret: new Uint8Array(hashLength[suite.hash]) };
+    const helloHash = await transcript.current();
+    const earlyAccepted =
+      psk !== undefined &&
+      !how.retried &&
+      sentEarlyData(offer) &&
+      (await acceptsEarlyData(ctx, psk, alpn));
+    if (!earlyAccepted) rejectEarlyData(ctx, offer, psk);
 
     // 1. ServerHello, in the clear.
     const sh = encodeServerHello({
@@ -261,22 +319,13 @@ export class ExpectClientHello implements HandshakeState {
       legacySessionId: offer.hello.legacySessionId,
       cipherSuite: offer.suite,
       legacyCompressionMethod: 0,
-      extensions: [
-        {
-          type: ExtensionType.supported_versions,
-          data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3),
-        },
-        {
-          type: ExtensionType.key_share,
-          data: encodeKeyShareServerHello({ group: share.group, keyExchange: serverShare }),
-        },
-      ],
+      extensions: serverHelloExtensions(share, serverShare, psk),
     });
     transcript.add(await conn.sendHandshake(HandshakeType.server_hello, sh, 'ServerHello'));
-    if (!sentCcs && offer.hello.legacySessionId.length > 0) await conn.sendCompatCcs();
+    if (!how.sentCcs && offer.hello.legacySessionId.length > 0) await conn.sendCompatCcs();
 
-    // 2. Handshake keys (§7.1).
-    const early = await EarlySecret.create(provider, suite.hash);
+    // 2. Handshake keys (§7.1), from the PSK's early secret when resuming.
+    const early = psk ? psk.early : await EarlySecret.create(provider, suite.hash);
     const hs = await early.handshake(secret);
     const [clientSecret, serverSecret] = await hs.trafficSecrets(await transcript.current());
     conn.logKey('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientSecret);
@@ -295,6 +344,8 @@ export class ExpectClientHello implements HandshakeState {
     // RFC 6066 §3: acknowledge a server_name we used with an empty extension.
     if (offer.serverName !== undefined)
       ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    // §4.2.10: accepted 0-RTT data is announced by an empty early_data extension.
+    if (earlyAccepted) ee.push({ type: ExtensionType.early_data, data: EMPTY_EXTENSION_DATA });
     transcript.add(
       await conn.sendHandshake(
         HandshakeType.encrypted_extensions,
@@ -304,29 +355,8 @@ export class ExpectClientHello implements HandshakeState {
     );
 
     // 4. CertificateRequest when clients authenticate (§4.3.2), then Certificate and
-    // CertificateVerify (§4.4.2, §4.4.3).
-    let request: SentRequest | undefined;
-    if (ctx.clientAuth) {
-      const cr = certificateRequest(ctx, ctx.clientAuth);
-      request = cr.sent;
-      transcript.add(
-        await conn.sendHandshake(HandshakeType.certificate_request, cr.body, 'CertificateRequest'),
-      );
-    }
-    const certificate = encodeCertificate({
-      context: new Uint8Array(0),
-      entries: cert.chain.map((data) => ({ data, extensions: [] })),
-    });
-    transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
-    const content = certificateVerifyContent(true, await transcript.current());
-    const signature = await cert.key.sign(scheme, content);
-    transcript.add(
-      await conn.sendHandshake(
-        HandshakeType.certificate_verify,
-        encodeCertificateVerify({ algorithm: scheme, signature }),
-        'CertificateVerify',
-      ),
-    );
+    // CertificateVerify (§4.4.2, §4.4.3); none of them when resuming a PSK (§2.2).
+    const request = certified ? await sendCertificate(ctx, transcript, certified) : undefined;
 
     // 5. Finished, then application write keys.
     const verifyData = await finishedVerifyData(
@@ -345,8 +375,19 @@ export class ExpectClientHello implements HandshakeState {
     conn.logKey('SERVER_TRAFFIC_SECRET_0', serverApp);
     conn.logKey('EXPORTER_SECRET', await master.exporterSecret(finishedHash));
     await conn.setWriteSecret(serverApp);
+    const keys: Keys = { transcript, master, clientSecret, clientApp, suite, alpn, offer };
+    const finished = new ExpectFinished(ctx, keys);
+    if (earlyAccepted) {
+      // §2.3: the client's 0-RTT data follows its ClientHello under client_early_traffic_secret,
+      // up to the max_early_data_size its ticket allows, then EndOfEarlyData.
+      const earlySecret = await psk.early.clientEarlyTrafficSecret(helloHash);
+      conn.logKey('CLIENT_EARLY_TRAFFIC_SECRET', earlySecret);
+      await conn.setReadSecret(earlySecret);
+      conn.acceptEarlyData(psk.state.maxEarlyData);
+      conn.info.earlyData = 'accepted';
+      return new ExpectEndOfEarlyData(ctx, clientSecret, finished);
+    }
     await conn.setReadSecret(clientSecret);
-    const finished = new ExpectFinished(ctx, { transcript, hs, clientSecret, clientApp });
     // §4.4.2: a client asked for a certificate answers with Certificate (and CertificateVerify)
     // before its Finished.
     if (ctx.clientAuth && request) {
@@ -355,6 +396,89 @@ export class ExpectClientHello implements HandshakeState {
     return finished;
   }
 }
+
+/**
+ * Sends CertificateRequest (when clients authenticate), Certificate and CertificateVerify;
+ * returns the request sent, if any.
+ */
+async function sendCertificate(
+  ctx: ServerContext,
+  transcript: Transcript,
+  certified: { cert: CertifiedKey; scheme: number },
+): Promise<SentRequest | undefined> {
+  const { conn } = ctx;
+  const { cert, scheme } = certified;
+  let request: SentRequest | undefined;
+  if (ctx.clientAuth) {
+    const cr = certificateRequest(ctx, ctx.clientAuth);
+    request = cr.sent;
+    transcript.add(
+      await conn.sendHandshake(HandshakeType.certificate_request, cr.body, 'CertificateRequest'),
+    );
+  }
+  const certificate = encodeCertificate({
+    context: new Uint8Array(0),
+    entries: cert.chain.map((data) => ({ data, extensions: [] })),
+  });
+  transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
+  const content = certificateVerifyContent(true, await transcript.current());
+  const signature = await cert.key.sign(scheme, content);
+  transcript.add(
+    await conn.sendHandshake(
+      HandshakeType.certificate_verify,
+      encodeCertificateVerify({ algorithm: scheme, signature }),
+      'CertificateVerify',
+    ),
+  );
+  return request;
+}
+
+/** ServerHello's extensions: the version, the key share (unless psk_ke), the chosen PSK. */
+function serverHelloExtensions(
+  share: KeyShareEntry | undefined,
+  serverShare: Uint8Array | undefined,
+  psk: ChosenPsk | undefined,
+): Extension[] {
+  const extensions: Extension[] = [
+    {
+      type: ExtensionType.supported_versions,
+      data: encodeSupportedVersionsServer(ProtocolVersion.TLSv1_3),
+    },
+  ];
+  if (share && serverShare) {
+    extensions.push({
+      type: ExtensionType.key_share,
+      data: encodeKeyShareServerHello({ group: share.group, keyExchange: serverShare }),
+    });
+  }
+  if (psk) {
+    extensions.push({
+      type: ExtensionType.pre_shared_key,
+      data: encodePreSharedKeyServerHello(psk.index),
+    });
+  }
+  return extensions;
+}
+
+/** Whether the ClientHello announced 0-RTT data (§4.2.10). */
+function sentEarlyData(offer: Offer): boolean {
+  return findExtension(offer.hello.extensions, ExtensionType.early_data) !== undefined;
+}
+
+/**
+ * §4.2.10: when early data is not taken, "Skip past early data by attempting to deprotect
+ * received records using the handshake traffic key, discarding records which fail deprotection
+ * (up to the configured max_early_data_size)".
+ */
+function rejectEarlyData(ctx: ServerContext, offer: Offer, psk: ChosenPsk | undefined): void {
+  if (!sentEarlyData(offer)) return;
+  ctx.conn.info.earlyData = 'rejected';
+  const budget = Math.max(ctx.maxEarlyData, psk?.state.maxEarlyData ?? 0, EARLY_SKIP_MIN);
+  ctx.conn.skipEarlyData(budget);
+}
+
+/** The least early data a rejecting server skips: one full record's worth. */
+const EARLY_SKIP_MIN = 16384;
 
 /** The client's share in the group we like best, if it sent one we accept (§4.2.8). */
 function preferredShare(
@@ -380,9 +504,36 @@ function chooseAlpn(ours: readonly string[], theirs: string[] | undefined): stri
 
 interface Keys {
   transcript: Transcript;
-  hs: HandshakeSecret;
+  master: MasterSecret;
   clientSecret: Uint8Array;
   clientApp: Uint8Array;
+  suite: Tls13Suite;
+  alpn: string | undefined;
+  offer: Offer;
+}
+
+/**
+ * RFC 8446 §4.5: after accepted 0-RTT data, EndOfEarlyData (under the early key) ends it; the
+ * client's handshake key takes over. Any other handshake message is unexpected_message.
+ */
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly name = 'ExpectEndOfEarlyData';
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly clientSecret: Uint8Array,
+    private readonly next: ExpectFinished,
+  ) {}
+
+  async handle(msg: HandshakeMessage): Promise<HandshakeState> {
+    if (msg.type !== HandshakeType.end_of_early_data) throw unexpected(msg, this.name);
+    decodeEndOfEarlyData(msg.body);
+    const { conn } = this.ctx;
+    this.next.addToTranscript(msg.raw);
+    conn.endEarlyData();
+    await conn.setReadSecret(this.clientSecret);
+    return this.next;
+  }
 }
 
 class ExpectFinished implements HandshakeState {
@@ -410,7 +561,23 @@ class ExpectFinished implements HandshakeState {
     transcript.add(msg.raw);
     await conn.setReadSecret(this.keys.clientApp);
     conn.markEstablished();
+    // §4.6.1: tickets after the client's Finished, from resumption_master_secret (§7.1).
+    const { suite, alpn, offer, master } = this.keys;
+    if (resumesSessions(this.ctx) && this.ctx.sessionTickets > 0) {
+      const resumptionSecret = await master.resumptionSecret(await transcript.current());
+      await issueTickets(this.ctx, {
+        suite,
+        resumptionSecret,
+        serverName: offer.serverName,
+        alpn,
+      });
+    }
     return new Established();
+  }
+
+  /** For EndOfEarlyData, which comes before the Finished in the transcript. */
+  addToTranscript(raw: Uint8Array): void {
+    this.keys.transcript.add(raw);
   }
 }
 
