@@ -1,0 +1,16 @@
+/**
+ * `webtls/deno`: the Deno entry. It offers the core API, which runs unchanged in Deno over any
+ * `{ readable, writable }` byte transport, and {@link DenoKvSessionStore}, a client ticket store
+ * in Deno KV whose tickets are single-use across every isolate sharing the KV. Opening the KV is
+ * the caller's (`await Deno.openKv()`; Deno 2 needs `--unstable-kv` for it).
+ */
+export * from '../index.ts';
+export {
+  DenoKvSessionStore,
+  type DenoKvSessionStoreOptions,
+  type KvAtomic,
+  type KvEntry,
+  type KvKey,
+  type KvKeyPart,
+  type KvLike,
+} from './kv-store.ts';
