@@ -30,6 +30,7 @@ export {
   NamedGroup,
   SignatureScheme,
 } from './msgs/enums.ts';
+export * from './sessions/index.ts';
 export {
   accept,
   type ConnectOptions,
