@@ -157,7 +157,7 @@ describe.skipIf(!HAVE)('IndexedDbSessionStore: two Chromium pages race for ticke
     expect(overlapping, 'rounds in which the two takes overlapped').toBeGreaterThan(ROUNDS / 2);
   }, 120_000);
 
-  it(`${BATCH_TICKETS} tickets, ${2 * BATCH_TICKETS} takes across two pages: each ticket once`, async () => {
+  it(`${BATCH_TICKETS} tickets, ${2 * BATCH_TICKETS} takes over two pages: each once`, async () => {
     const key = 'batch.example';
     for (let round = 1; round <= BATCH_ROUNDS; round++) {
       const put_: string[] = [];

@@ -140,7 +140,7 @@ describe('IndexedDbSessionStore', () => {
     expect(await store.take('a.example')).toBeUndefined();
   });
 
-  it('stores the session in its portable encoding, and skips a row that does not decode', async () => {
+  it('stores the portable encoding, and skips a row that does not decode', async () => {
     const store = freshStore();
     await store.put('a.example', session(1));
     await store.put('a.example', session(2));
