@@ -229,14 +229,17 @@ describe.each(['kv', 'sql'])('TlsStateObject (%s storage) across two isolates', 
   });
 
   it('frees a claim after its TTL; the alarm deletes expired records', async () => {
-    const query = `${q}&key=ttl-${backend}&ttl=300`;
-    expect(await claim('a', query)).toBe(true);
-    expect(await claim('b', query)).toBe(false);
-    expect(await eventually(() => claim('b', query.replace('ttl=300', 'ttl=200')))).toBe(true);
-    expect(await claim('a', query)).toBe(false);
+    // Long enough that a loaded machine cannot let it lapse between the first two claims.
+    const short = `${q}&key=ttl-${backend}&ttl=1500`;
+    const long = `${q}&key=ttl-${backend}&ttl=60000`;
+    expect(await claim('a', short)).toBe(true);
+    expect(await claim('b', long)).toBe(false);
+    expect(await eventually(() => claim('b', long))).toBe(true);
+    expect(await claim('a', long)).toBe(false);
 
-    // A session with one second to live is gone after it, and so is every expired claim.
-    await put('a', `/do/put?${q}&key=short.test`, session(Date.now(), 1));
+    // A session with two seconds to live is gone after them, and so is a claim with a short TTL.
+    await put('a', `/do/put?${q}&key=short.test`, session(Date.now(), 2));
+    expect(await claim('b', `${q}&key=gone-${backend}&ttl=500`)).toBe(true);
     const stats = async () =>
       (await (await workers.a(`/do/stats?${q}`)).json()) as {
         sessions: number;
