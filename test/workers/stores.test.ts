@@ -211,6 +211,12 @@ describe.each(['kv', 'sql'])('TlsStateObject (%s storage) across two isolates', 
     await put('b', `/do/put?${q}&key=order.test`, session(base + 1));
     expect(await taken(await workers.a(`/do/take?${q}&key=order.test`))).toBe(base + 1);
     expect(await taken(await workers.b(`/do/take?${q}&key=order.test`))).toBe(base);
+    // Every field survives the trip through the object.
+    await put('a', `/do/put?${q}&key=whole.test`, session(base + 9));
+    const whole = await workers.b(`/do/take?${q}&key=whole.test`);
+    expect(decodeStoredSession(new Uint8Array(await whole.arrayBuffer()))).toEqual(
+      session(base + 9),
+    );
   });
 
   it('lets exactly one of two Workers claim a key at once', async () => {
