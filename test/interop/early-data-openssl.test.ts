@@ -13,14 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.ts';
+import { MemorySessionStore } from '../../src/sessions/memory-store.ts';
 import { AeadTicketer } from '../../src/sessions/ticketer.ts';
+import type { ConnectOptions } from '../../src/streams/index.ts';
 import {
   opensslClientEarlyData,
   opensslServerEarlyData,
   startOpensslClient,
   startOpensslServer,
 } from './peers/openssl.ts';
-import { certFiles, ROOT } from './peers/pki.ts';
+import { certFiles, pem, ROOT } from './peers/pki.ts';
 import { killAllPeers, type Proc } from './peers/proc.ts';
 import { requirePeer } from './peers/require.ts';
 import { connectTwice } from './peers/resume-client.ts';
@@ -29,6 +31,7 @@ import {
   runWebtlsClientCli,
   startWebtlsServer,
   startWebtlsServerCli,
+  webtlsExchange,
 } from './peers/webtls.ts';
 
 const HAVE = requirePeer('openssl');
@@ -96,6 +99,87 @@ describe.skipIf(!HAVE)('webtls client → openssl s_server -early_data', () => {
     },
     CLI_TIMEOUT,
   );
+
+  it('rejected early data (a replayed ticket) is sent again after the handshake on request', async () => {
+    const server = await startOpensslServer({ cert: certFiles('p256'), earlyData: true });
+    const options = (store: MemorySessionStore, extra: Partial<ConnectOptions> = {}) => ({
+      serverName: 'localhost',
+      roots: [pem(ROOT)],
+      sessionStore: store,
+      ...extra,
+    });
+    const store = new MemorySessionStore();
+    await webtlsExchange(server.port, options(store), 'first\n', /never/, 1500);
+    const session = (await store.take('localhost'))!;
+    expect(session.maxEarlyData).toBe(16384);
+    // The same ticket twice, each from a store holding only it: s_server accepts its early
+    // data once, then refuses the ticket (OpenSSL's anti-replay makes tickets single use).
+    const only = async () => {
+      const one = new MemorySessionStore();
+      await one.put('localhost', session);
+      return one;
+    };
+    const early = { earlyData: new TextEncoder().encode('early-once\n') };
+    const once = await webtlsExchange(
+      server.port,
+      options(await only(), early),
+      'a\n',
+      /never/,
+      1500,
+    );
+    expect(once.info.resumed).toBe(true);
+    expect(once.info.earlyData).toBe('accepted');
+    const resend = { earlyData: new TextEncoder().encode('early-twice\n'), resendEarlyData: true };
+    const again = await webtlsExchange(
+      server.port,
+      options(await only(), resend),
+      'b\n',
+      /never/,
+      1500,
+    );
+    expect(again.info.resumed).toBe(false);
+    expect(again.info.earlyData).toBe('rejected');
+    expect(again.info.verification).toBe('OK');
+    // s_server got the rejected bytes as ordinary data after the handshake, before 'b'.
+    await server.proc.waitFor(/early-twice\nb\n/, { stream: 'stdout' });
+    expect(opensslServerEarlyData(server.proc.stdout, 'early-once\n')).toMatchObject({
+      received: 1,
+      rejected: 1,
+      hasData: true,
+    });
+  });
+
+  it('resumes across a HelloRetryRequest (binders over the retried transcript)', async () => {
+    // The server wants P-384; the client's first key shares are others, so hellos are retried.
+    const server = await startOpensslServer({ cert: certFiles('p256'), groups: 'P-384' });
+    const run = await connectTwice({ port: server.port, ca: ROOT, message: 'x\n' });
+    expect(run.first, JSON.stringify(run)).toMatchObject({ ok: true, resumed: false });
+    expect(run.second, JSON.stringify(run)).toMatchObject({ ok: true, resumed: true });
+    expect(run.second.helloRetry).toBe(true);
+    await server.proc.waitFor(/^Reused session-id$/m);
+  });
+
+  it('0-RTT with a HelloRetryRequest is rejected and the handshake completes', async () => {
+    // RFC 8446 §4.2.10: no early data after a HelloRetryRequest. OpenSSL with -early_data also
+    // spends the ticket on the first ClientHello, so the retried one gets a full handshake
+    // (openssl s_client behaves the same against it).
+    const server = await startOpensslServer({
+      cert: certFiles('p256'),
+      earlyData: true,
+      groups: 'P-384',
+    });
+    const run = await connectTwice({
+      port: server.port,
+      ca: ROOT,
+      earlyData: EARLY,
+      message: 'x\n',
+    });
+    expect(run.first, JSON.stringify(run)).toMatchObject({ ok: true, resumed: false });
+    expect(run.second, JSON.stringify(run)).toMatchObject({ ok: true, earlyData: 'rejected' });
+    expect(run.second.helloRetry).toBe(true);
+    await server.proc.waitFor(/^Early data was rejected$/m);
+    expect(server.proc.stdout).not.toContain('X-Zero-RTT');
+  });
 
   it('a server that allows no early data: the ticket says so and none is sent', async () => {
     // Without -early_data s_server's tickets carry no early_data extension.

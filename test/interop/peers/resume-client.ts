@@ -36,6 +36,7 @@ export interface ResumeLeg {
   ok: boolean;
   protocol?: string;
   resumed?: boolean;
+  helloRetry?: boolean;
   earlyData?: string;
   /** Sessions in the store when the connection ended. */
   sessions: number;
@@ -89,6 +90,7 @@ async function leg(
     const info = await withTimeout(tls.opened, 15_000, 'handshake');
     result.protocol = info.protocol;
     result.resumed = info.resumed;
+    result.helloRetry = info.helloRetry;
     result.earlyData = info.earlyData;
     const reading = drain(tls, result);
     if (c.message !== undefined) {
