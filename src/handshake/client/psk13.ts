@@ -48,17 +48,24 @@ export async function preparePsk(
 }
 
 /**
- * The extensions a PSK adds to a ClientHello, pre_shared_key last (§4.2.11) with zeroed
- * binders of the right length, filled in by {@link bindClientHello}.
+ * psk_key_exchange_modes (§4.2.9), sent whenever the client keeps sessions: it is also how a
+ * client says it wants tickets ("Servers SHOULD NOT send NewSessionTicket with tickets that are
+ * not compatible with the advertised modes").
  */
-export function pskExtensions(ctx: ClientContext, offer: PskOffer, retry: boolean): Extension[] {
+export function pskModesExtension(ctx: ClientContext): Extension {
   const modes = (ctx.pskModes.length > 0 ? ctx.pskModes : ['psk_dhe_ke']).map((m) =>
     m === 'psk_ke' ? PskKeyExchangeMode.psk_ke : PskKeyExchangeMode.psk_dhe_ke,
   );
-  const ext: Extension[] = [
-    // §4.2.9: a client offering a PSK must send psk_key_exchange_modes.
-    { type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes(modes) },
-  ];
+  return { type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes(modes) };
+}
+
+/**
+ * The extensions a PSK adds to a ClientHello (besides psk_key_exchange_modes): early_data when
+ * 0-RTT data follows, and pre_shared_key last (§4.2.11) with zeroed binders of the right
+ * length, filled in by {@link bindClientHello}.
+ */
+export function pskExtensions(offer: PskOffer, retry: boolean): Extension[] {
+  const ext: Extension[] = [];
   // §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
   // ClientHello."
   if (offer.sendsEarlyData && !retry) {

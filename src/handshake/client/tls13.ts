@@ -62,7 +62,14 @@ import {
   requestInfo,
 } from './client-auth.ts';
 import type { ClientContext } from './context.ts';
-import { bindClientHello, type PskOffer, preparePsk, pskExtensions, storeTicket } from './psk13.ts';
+import {
+  bindClientHello,
+  type PskOffer,
+  preparePsk,
+  pskExtensions,
+  pskModesExtension,
+  storeTicket,
+} from './psk13.ts';
 import { takeSession } from './session-store.ts';
 import { acceptServerHello12 } from './tls12.ts';
 
@@ -136,7 +143,7 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
     // TLS 1.3 suites first, then the TLS 1.2 ones when TLS 1.2 is enabled.
     cipherSuites: [...ctx.cipherSuites, ...ctx.tls12Suites],
     legacyCompressionMethods: new Uint8Array([0]),
-    extensions: [...clientExtensions(ctx, shares), ...(psk ? pskExtensions(ctx, psk, false) : [])],
+    extensions: [...clientExtensions(ctx, shares), ...(psk ? pskExtensions(psk, false) : [])],
   };
   const transcript = new Transcript(provider);
   const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false, psk };
@@ -256,6 +263,8 @@ function clientExtensions(
     });
   }
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  // RFC 8446 §4.2.9: the modes go with a PSK, and on a full handshake ask for tickets.
+  if (offers13 && ctx.sessionStore) ext.push(pskModesExtension(ctx));
   return ext;
 }
 
@@ -365,7 +374,7 @@ class ExpectServerHello implements HandshakeState {
     const cookie = cookieExt ? decodeCookie(cookieExt) : undefined;
     // §4.1.2: the PSK goes again, with a new obfuscated_ticket_age and binder.
     const extensions = clientExtensions(ctx, f.shares, cookie);
-    if (f.psk) extensions.push(...pskExtensions(ctx, f.psk, true));
+    if (f.psk) extensions.push(...pskExtensions(f.psk, true));
     f.hello = { ...f.hello, extensions };
 
     // Appendix D.4: the dummy ChangeCipherSpec goes before the second flight (once).

@@ -55,6 +55,31 @@ export function resumesSessions(ctx: ServerContext): boolean {
 }
 
 /**
+ * The key-exchange mode this server would resume the client's tickets with, from its
+ * psk_key_exchange_modes (§4.2.9): psk_dhe_ke when offered, psk_ke only when allowed.
+ */
+function resumptionMode(
+  ctx: ServerContext,
+  hello: ClientHello,
+): 'psk_dhe_ke' | 'psk_ke' | undefined {
+  const ext = findExtension(hello.extensions, ExtensionType.psk_key_exchange_modes);
+  if (!ext) return undefined;
+  const modes = decodePskKeyExchangeModes(ext);
+  if (modes.includes(PskKeyExchangeMode.psk_dhe_ke)) return 'psk_dhe_ke';
+  if (modes.includes(PskKeyExchangeMode.psk_ke) && ctx.allowPskKe) return 'psk_ke';
+  return undefined;
+}
+
+/**
+ * Whether to send this client tickets: §4.2.9, "Servers SHOULD NOT send NewSessionTicket with
+ * tickets that are not compatible with the advertised modes"; a client that advertises none
+ * cannot use any.
+ */
+export function clientWantsTickets(ctx: ServerContext, hello: ClientHello): boolean {
+  return resumptionMode(ctx, hello) !== undefined;
+}
+
+/**
  * The offered PSK this server resumes, or undefined for a full handshake (no PSK, none opens,
  * none fits, or no key-exchange mode we accept). The binder of the chosen one is verified.
  *
@@ -83,12 +108,7 @@ export async function choosePsk(
   // Decoding the whole hello again checks pre_shared_key comes last (§4.2.11).
   const truncated = truncateClientHello(rawHello);
   if (!resumesSessions(ctx)) return undefined;
-  const modes = decodePskKeyExchangeModes(modesExt);
-  const mode = modes.includes(PskKeyExchangeMode.psk_dhe_ke)
-    ? 'psk_dhe_ke'
-    : modes.includes(PskKeyExchangeMode.psk_ke) && ctx.allowPskKe
-      ? 'psk_ke'
-      : undefined;
+  const mode = resumptionMode(ctx, hello);
   if (!mode) return undefined;
 
   const offered = decodeOfferedPsks(ext);

@@ -47,6 +47,7 @@ import {
   acceptsEarlyData,
   type ChosenPsk,
   choosePsk,
+  clientWantsTickets,
   issueTickets,
   resumesSessions,
 } from './psk13.ts';
@@ -563,7 +564,11 @@ class ExpectFinished implements HandshakeState {
     conn.markEstablished();
     // §4.6.1: tickets after the client's Finished, from resumption_master_secret (§7.1).
     const { suite, alpn, offer, master } = this.keys;
-    if (resumesSessions(this.ctx) && this.ctx.sessionTickets > 0) {
+    if (
+      resumesSessions(this.ctx) &&
+      this.ctx.sessionTickets > 0 &&
+      clientWantsTickets(this.ctx, offer.hello)
+    ) {
       const resumptionSecret = await master.resumptionSecret(await transcript.current());
       await issueTickets(this.ctx, {
         suite,
