@@ -4,7 +4,8 @@
  * -tls1_3`, and `openssl s_client -sess_out/-sess_in` → a webtls server with a ticketer (and
  * with only a session cache). Each side's own report says the session was resumed: OpenSSL's
  * `Reused, TLSv1.3` / `Reused session-id`, webtls's `Resumed: yes` / `info.resumed`. A ticket
- * the server cannot or will not resume gets a full handshake on both sides.
+ * the server cannot or will not resume gets a full handshake on both sides. `webtls s_server`
+ * resumes TLS 1.3 and 1.2 by ticket, and with `-no_ticket` from its session cache.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +17,15 @@ import { sessionFromPem } from '../../src/sessions/stored-session.ts';
 import { AeadTicketer } from '../../src/sessions/ticketer.ts';
 import { startOpensslClient, startOpensslServer } from './peers/openssl.ts';
 import { certFiles, ROOT } from './peers/pki.ts';
-import { killAllPeers } from './peers/proc.ts';
+import { killAllPeers, startProc } from './peers/proc.ts';
 import { requirePeer } from './peers/require.ts';
 import { connectTwice } from './peers/resume-client.ts';
-import { loadCert, runWebtlsClientCli, startWebtlsServer } from './peers/webtls.ts';
+import {
+  loadCert,
+  runWebtlsClientCli,
+  startWebtlsServer,
+  startWebtlsServerCli,
+} from './peers/webtls.ts';
 
 const HAVE = requirePeer('openssl');
 const GET = 'GET / HTTP/1.0\r\n\r\n';
@@ -177,4 +183,54 @@ describe.skipIf(!HAVE)('openssl s_client -tls1_3 -sess_out/-sess_in → webtls s
       await server.close();
     }
   });
+});
+
+describe.skipIf(!HAVE)('openssl s_client -sess_out/-sess_in → webtls s_server', () => {
+  it.each([
+    ['TLS 1.3, tickets', [], '-tls1_3', 'TLSv1.3'],
+    ['TLS 1.3, -no_ticket (session cache)', ['-no_ticket'], '-tls1_3', 'TLSv1.3'],
+    ['TLS 1.2, tickets', [], '-tls1_2', 'TLSv1.2'],
+    ['TLS 1.2, -no_ticket (session IDs)', ['-no_ticket'], '-tls1_2', 'TLSv1.2'],
+  ])(
+    'resumes: %s',
+    async (label, serverFlags, version, name) => {
+      const cert = certFiles('p256');
+      const server = await startWebtlsServerCli([
+        '-cert',
+        cert.chain,
+        '-key',
+        cert.key,
+        ...serverFlags,
+      ]);
+      try {
+        const file = join(dir, `cli-server-${label.replace(/\W+/g, '-')}.pem`);
+        const run = async (sess: string[], line: string) => {
+          const client = startProc('openssl', [
+            's_client',
+            '-connect',
+            `127.0.0.1:${server.port}`,
+            version,
+            '-servername',
+            'localhost',
+            '-CAfile',
+            ROOT,
+            '-verify_return_error',
+            ...sess,
+          ]);
+          client.write(`${line}\n`);
+          await server.proc.waitFor(new RegExp(`^${line}$`, 'm'), { stream: 'stdout' });
+          client.endStdin();
+          const { code } = await client.waitExit();
+          expect(code, client.output).toBe(0);
+          return client.stdout;
+        };
+        expect(await run(['-sess_out', file], 'one')).toContain(`New, ${name}`);
+        expect(await run(['-sess_in', file], 'two')).toContain(`Reused, ${name}`);
+        expect(server.proc.stderr).toMatch(/Connection: 2 [\s\S]*Resumed: yes/);
+      } finally {
+        server.proc.kill();
+      }
+    },
+    CLI_TIMEOUT,
+  );
 });
