@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the suite in Node (all tests), headless Chromium, Deno and Bun (test/unit/**), then
-# platformVerifier against the real trust store under Node, Deno and Bun (test:platform), one
+# Runs the suite in Node (all tests), headless Chromium, Deno, Bun and workerd (test/unit/**),
+# then platformVerifier against the real trust store under Node, Deno and Bun (test:platform), one
 # after another.
 # Every runtime runs even if an earlier one failed; exits non-zero if any of them failed.
 set -uo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 results=()
 status=0
-for runtime in node browser deno bun platform; do
+for runtime in node browser deno bun workerd platform; do
   echo "=== test:$runtime ==="
   if npm run --silent "test:$runtime"; then
     results+=("test:$runtime passed")

@@ -1,6 +1,6 @@
 /**
- * Pins the vitest behaviour the Deno shim (deno-vitest-shim.ts) reproduces. It runs under vitest
- * in Node and under the shim in Deno, so a difference between the two fails one of the runs.
+ * Pins the vitest behaviour the shim (vitest-shim.ts) reproduces. It runs under vitest in Node
+ * and under the shim in Deno and workerd, so a difference between them fails one of the runs.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 

@@ -1,7 +1,7 @@
 /**
- * vitest's `expect` for the Deno shim: the same chai plugins vitest installs (@vitest/expect), so
- * every matcher, diff and message behaves as it does under Node and in the browser. Snapshot
- * matchers and `expect.poll` are not available here.
+ * vitest's `expect` for the shim (vitest-shim.ts, under Deno and workerd): the same chai plugins
+ * vitest installs (@vitest/expect), so every matcher, diff and message behaves as it does under
+ * Node and in the browser. Snapshot matchers and `expect.poll` are not available here.
  */
 import {
   ASYMMETRIC_MATCHERS_OBJECT,
