@@ -4,8 +4,9 @@
  * {@link WorkersKvSessionStore} (client sessions in KV; single use only within an isolate),
  * {@link TlsStateObject}, a Durable Object holding client sessions and 0-RTT anti-replay claims,
  * and its adapters {@link DurableObjectSessionStore} and {@link DurableObjectAntiReplayStore}
- * (single use and anti-replay across isolates). The `connect()` transport helper arrives with
- * the runtimes and transports work (see the README's feature table).
+ * (single use and anti-replay across isolates), and TLS over `cloudflare:sockets`:
+ * {@link connectTls} (pass it `connect` from `cloudflare:sockets`) and
+ * {@link workersSocketTransport}.
  */
 export * from '../index.ts';
 export {
@@ -23,3 +24,13 @@ export {
   WorkersKvSessionStore,
   type WorkersKvSessionStoreOptions,
 } from './kv-store.ts';
+export {
+  connectTls,
+  type SocketAddressLike,
+  type SocketOptionsLike,
+  type WorkersConnectLike,
+  type WorkersConnectTlsOptions,
+  type WorkersSocketLike,
+  type WorkersSocketTransportOptions,
+  workersSocketTransport,
+} from './socket.ts';
