@@ -1,149 +1,150 @@
 /**
- * `npm start`: a webtls server and a webtls client talking TLS 1.3 over loopback TCP. The
- * server's certificate is issued for this run by a throwaway CA (made with the openssl command
- * line in a temporary directory); the client trusts only that CA.
+ * `npm start`: the browser demo, on loopback only. It starts
+ *
+ * 1. a webtls HTTPS server (scripts/demo-server.ts) whose certificate is issued for this run by
+ *    a throwaway CA (scripts/demo-pki.ts),
+ * 2. the page, web/index.html, from Vite's dev server (web/vite.config.ts), with its settings
+ *    at `/demo-config.json`: the relay, the server, and the CA (the page's only trust anchor),
+ * 3. the WebSocket-to-TCP relay (workers/relay/node.ts), allowed to reach that server only and
+ *    to serve the page's origin only,
+ *
+ * prints the page's URL and runs until Ctrl-C. `startDemo()` does the same for tests.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { certifiedKeyFromPem } from '../src/certified-key.ts';
-import { summaryLines } from '../src/cli/summary.ts';
 import { defaultProvider } from '../src/crypto/index.ts';
-import { listen, tcpTransport } from '../src/node/index.ts';
-import { accept, connect, type TlsStream } from '../src/streams/index.ts';
-import { fromUtf8, utf8 } from '../src/util/bytes.ts';
+import { DEMO_CONFIG_PATH, type DemoConfig } from '../web/src/demo/config.ts';
+import { type Relay, startRelay } from '../workers/relay/node.ts';
+import { issueDemoPki } from './demo-pki.ts';
+import { type DemoServer, startDemoServer } from './demo-server.ts';
 
-interface Issued {
-  caPem: string;
-  chainPem: string;
-  keyPem: string;
+const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+/** Vite's usual port; when it is taken, the next free one is used. */
+const DEFAULT_PAGE_PORT = 5173;
+/** The name the server's certificate is issued for. */
+const SERVER_NAME = 'localhost';
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** The page's port (default 5173, or the next free one); 0 picks any free port. */
+  port?: number;
+  /** Receives progress lines (default: none). */
+  log?: (line: string) => void;
 }
 
-/** Issues a CA and a server certificate for localhost and 127.0.0.1 (ECDSA P-256) in `dir`. */
-function issueCertificates(dir: string): Issued {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const p256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...p256,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=webtls demo CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  );
-  openssl('req', ...p256, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' +
-      'keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.pem',
-  );
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return { caPem: read('ca.pem'), chainPem: read('server.pem'), keyPem: read('server.key') };
+/** A running demo. */
+export interface Demo {
+  /** The page to open, e.g. `http://127.0.0.1:5173/`. */
+  url: string;
+  /** The settings the page is given. */
+  config: DemoConfig;
+  /** Stops the page server, the relay and the TLS server. */
+  close(): Promise<void>;
 }
 
-/** Reads `readable` to its end as text. */
-async function readText(readable: ReadableStream<Uint8Array>): Promise<string> {
-  let text = '';
-  const reader = readable.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) text += fromUtf8(r.value);
-  reader.releaseLock();
-  return text;
+/** Serves the demo's settings to the page once they are known (503 before). */
+function demoConfigPlugin(current: () => DemoConfig | undefined): Plugin {
+  const send = (res: ServerResponse, status: number, body: string) => {
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  };
+  return {
+    name: 'webtls-demo-config',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.split('?')[0] !== DEMO_CONFIG_PATH) return next();
+        const config = current();
+        if (config) send(res, 200, JSON.stringify(config));
+        else send(res, 503, '{"error":"the demo is still starting"}');
+      });
+    },
+  };
 }
 
-/** The server side of one connection: read the client's message, answer, close. */
-async function serveOne(tls: TlsStream): Promise<string> {
-  await tls.opened;
-  const reader = tls.readable.getReader();
-  const { value } = await reader.read();
-  const heard = value ? fromUtf8(value) : '';
-  const writer = tls.writable.getWriter();
-  await writer.write(utf8(`hello, client; you said "${heard}"`));
-  await writer.close();
-  reader.releaseLock();
-  await readText(tls.readable);
-  await tls.closed;
-  return heard;
-}
-
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'webtls-demo-'));
+/** Starts the TLS server, the page and the relay; see the file comment. */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const log = options.log ?? (() => undefined);
+  let config: DemoConfig | undefined;
+  let server: DemoServer | undefined;
+  let vite: ViteDevServer | undefined;
+  let relay: Relay | undefined;
+  const close = async () => {
+    await Promise.allSettled([relay?.close(), vite?.close(), server?.close()]);
+  };
   try {
-    // 1. A certificate for this run.
-    const issued = issueCertificates(dir);
-    const provider = defaultProvider();
-    const certified = await certifiedKeyFromPem(issued.chainPem, issued.keyPem, provider);
+    // 1. Certificates for this run, and the server that uses them.
+    const pki = issueDemoPki();
+    const certified = await certifiedKeyFromPem(pki.chainPem, pki.keyPem, defaultProvider());
+    server = await startDemoServer(certified);
+    log(`webtls server: 127.0.0.1:${server.port} (certificate for ${SERVER_NAME}, 127.0.0.1)`);
 
-    // 2. A server on a free loopback port.
-    let served: Promise<string> | undefined;
-    const listener = await listen(0, '127.0.0.1', (transport) => {
-      const config = { provider, certificates: [certified], alpnProtocols: ['demo/1'] };
-      served = serveOne(accept(transport, config));
-      served.catch(() => undefined);
+    // 2. The page.
+    const port = options.port ?? DEFAULT_PAGE_PORT;
+    vite = await createServer({
+      configFile: resolve(REPO_ROOT, 'web/vite.config.ts'),
+      server: { port, strictPort: false },
+      plugins: [demoConfigPlugin(() => config)],
+      logLevel: 'warn',
+      clearScreen: false,
     });
-    console.log(`server listening on 127.0.0.1:${listener.port}`);
+    await vite.listen();
+    const address = vite.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('demo: Vite has no TCP address');
+    const pagePort = address.port;
+    const url = `http://127.0.0.1:${pagePort}/`;
 
-    // 3. A client that trusts only the demo CA.
-    const transport = await tcpTransport('127.0.0.1', listener.port);
-    const tls = connect(transport, {
-      serverName: 'localhost',
-      provider,
-      roots: [issued.caPem],
-      alpnProtocols: ['demo/1'],
+    // 3. The relay: this server only, for this page only.
+    relay = await startRelay({
+      allow: [`127.0.0.1:${server.port}`],
+      origins: [`http://127.0.0.1:${pagePort}`, `http://localhost:${pagePort}`],
+      log: (record) => {
+        if (record.event === 'refused' || record.event === 'error') {
+          log(`relay: ${record.event} ${record.host ?? ''}:${record.port ?? ''} ${record.reason}`);
+        }
+      },
     });
-    const info = await tls.opened;
-    console.log('client: handshake complete');
-    for (const line of summaryLines(info)) console.log(`  ${line}`);
+    log(`relay: ${relay.url} (allows 127.0.0.1:${server.port} only)`);
 
-    // 4. One message each way, then close_notify both ways.
-    const writer = tls.writable.getWriter();
-    await writer.write(utf8('hello, server'));
-    const answer = await readText(tls.readable);
-    await writer.close();
-    await tls.closed;
-    const heard = await served;
-    console.log(`server heard: "${heard}"`);
-    console.log(`client heard: "${answer}"`);
-    await listener.close();
-    if (heard !== 'hello, server' || !answer.startsWith('hello, client')) {
-      throw new Error('the messages did not arrive intact');
-    }
-    console.log('demo: OK');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    config = {
+      relayUrl: relay.url,
+      host: '127.0.0.1',
+      port: server.port,
+      serverName: SERVER_NAME,
+      caPem: pki.caPem,
+    };
+    return { url, config, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
+async function main(): Promise<void> {
+  const demo = await startDemo({ log: (line) => console.log(line) });
+  console.log(`\nOpen ${demo.url} and press Connect (Ctrl-C stops the demo).\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping…');
+    demo.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
     console.error('demo failed:', error);
     process.exit(1);
-  },
-);
+  });
+}
