@@ -9,7 +9,7 @@
  *   127.0.0.1: the server reads exactly FILE's bytes as 0-RTT data; a replayed ticket's early
  *   data is rejected, which bssl-tool reports as EARLY_DATA_REJECTED.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,11 +111,18 @@ describe.skipIf(!HAVE_NETNS)('webtls client → bssl-tool server -early-data (ne
   }, 200_000);
 });
 
-/** Runs bssl-tool client until its handshake report, lets tickets arrive, then ends it. */
+/**
+ * Runs bssl-tool client until its handshake report, then (bounded) until its -session-out file
+ * has a session, or a second otherwise, then ends it.
+ */
 async function bsslClient(options: Parameters<typeof startBsslClient>[0]): Promise<Proc> {
   const client = startBsslClient(options);
   await client.waitFor(/Cert issuer:|Error/);
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  const deadline = Date.now() + (options.sessionOut ? 10_000 : 1000);
+  const ready = () => options.sessionOut && statSync(options.sessionOut, { throwIfNoEntry: false });
+  while (Date.now() < deadline && !(ready() && (ready() as Stats).size > 0)) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   client.endStdin();
   await client.waitExit();
   return client;

@@ -109,7 +109,7 @@ describe.skipIf(!HAVE)('webtls client → openssl s_server -early_data', () => {
       ...extra,
     });
     const store = new MemorySessionStore();
-    await webtlsExchange(server.port, options(store), 'first\n', /never/, 1500);
+    await webtlsExchange(server.port, options(store), 'first\n', /never/, 3000);
     const session = (await store.take('localhost'))!;
     expect(session.maxEarlyData).toBe(16384);
     // The same ticket twice, each from a store holding only it: s_server accepts its early
@@ -125,7 +125,7 @@ describe.skipIf(!HAVE)('webtls client → openssl s_server -early_data', () => {
       options(await only(), early),
       'a\n',
       /never/,
-      1500,
+      3000,
     );
     expect(once.info.resumed).toBe(true);
     expect(once.info.earlyData).toBe('accepted');
@@ -135,7 +135,7 @@ describe.skipIf(!HAVE)('webtls client → openssl s_server -early_data', () => {
       options(await only(), resend),
       'b\n',
       /never/,
-      1500,
+      3000,
     );
     expect(again.info.resumed).toBe(false);
     expect(again.info.earlyData).toBe('rejected');
