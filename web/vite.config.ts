@@ -31,6 +31,8 @@ const CORE_DEPENDENCIES = [
  */
 export default defineConfig({
   root: webRoot,
+  // Its own pre-bundle cache, apart from the one vitest's browser mode keeps.
+  cacheDir: resolve(repoRoot, 'node_modules/.vite-web'),
   server: {
     host: '127.0.0.1',
     strictPort: true,
