@@ -102,7 +102,11 @@ function isReference(id: ts.Identifier): boolean {
 /** The module each offset of `code` belongs to, from esbuild's `// path` comments. */
 function moduleAt(code: string): (offset: number) => string {
   const starts = [...code.matchAll(/^\/\/ (\S+)$/gm)].map((m) => ({ at: m.index, path: m[1] }));
-  return (offset) => starts.findLast((s) => s.at <= offset)?.path ?? '(bundle runtime)';
+  return (offset) => {
+    let path = '(bundle runtime)';
+    for (const s of starts) if (s.at <= offset) path = s.path;
+    return path;
+  };
 }
 
 /** Node-global uses in `code` not in ALLOWED, each with its module and the code around it. */
