@@ -288,8 +288,8 @@ function parseIpv6(text: string): Verdict<{ host: string; kind: HostKind }> {
 
 /**
  * A DNS name in ASCII (RFC 1123 §2.1 host names): labels of letters, digits and hyphens, not
- * starting or ending with a hyphen; no trailing dot; the last label not all digits (so that a
- * name is never read as an address). Lowercased.
+ * starting or ending with a hyphen; no trailing dot; the last label not a number (decimal or
+ * 0x-hex), so that a name is never read as an address. Lowercased.
  */
 function parseName(text: string): Verdict<{ host: string; kind: HostKind }> {
   if (text.length > MAX_NAME_LENGTH) return refuse('host name is too long');
@@ -301,7 +301,10 @@ function parseName(text: string): Verdict<{ host: string; kind: HostKind }> {
       return refuse('host is not a valid DNS name (ASCII letters, digits, hyphens)');
     }
   }
-  if (/^\d+$/.test(labels[labels.length - 1])) return refuse('host name ends in a numeric label');
+  // WHATWG URL and inet_aton() read a last label of digits or 0x-hex as an IPv4 number.
+  if (/^(?:\d+|0x[0-9a-f]*)$/i.test(labels[labels.length - 1])) {
+    return refuse('host name ends in a numeric label');
+  }
   return { ok: true, value: { host: text.toLowerCase(), kind: 'name' } };
 }
 
