@@ -392,3 +392,133 @@ describe('Node relay: limits', () => {
     expect(records().find((r) => r.event === 'closed')).toMatchObject({ code: 1014 });
   });
 });
+
+describe('Node relay: back-pressure', () => {
+  const TOTAL = 48 * 1024 * 1024;
+  /** Loopback kernel buffers plus the relay's own bound stay well under this. */
+  const BOUND = 24 * 1024 * 1024;
+
+  it('stops reading the destination while the client does not read', async () => {
+    // The destination writes TOTAL bytes as fast as it may, honouring its own back-pressure.
+    let flushed = 0;
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      const chunk = new Uint8Array(64 * 1024);
+      let sent = 0;
+      const pump = () => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!socket.write(chunk, () => (flushed += chunk.length))) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        socket.end();
+      };
+      pump();
+    });
+    tcpServers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const { relay } = await relayWithLog({
+      allow: [`127.0.0.1:${port}`],
+      limits: { maxBytesPerDirection: TOTAL },
+    });
+    const client = rawClient(`${relay.url}?host=127.0.0.1&port=${port}`);
+    await client.opened;
+    client.ws.pause();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(relay.stats().bytesOut).toBeLessThan(BOUND);
+    expect(flushed).toBeLessThan(BOUND);
+
+    let received = 0;
+    client.ws.on('message', (data: Buffer) => {
+      received += data.length;
+    });
+    client.ws.resume();
+    const closed = await client.closed;
+    expect(closed.code).toBe(1000);
+    expect(received).toBe(TOTAL);
+  });
+
+  it('stops reading the client while the destination does not read', async () => {
+    let destination: import('node:net').Socket | undefined;
+    let taken = 0;
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      destination = socket;
+      socket.pause();
+      socket.on('data', (data) => {
+        taken += data.length;
+      });
+    });
+    tcpServers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const { relay } = await relayWithLog({
+      allow: [`127.0.0.1:${port}`],
+      limits: { maxBytesPerDirection: TOTAL },
+    });
+    const client = rawClient(`${relay.url}?host=127.0.0.1&port=${port}`);
+    await client.opened;
+    const chunk = new Uint8Array(256 * 1024);
+    for (let sent = 0; sent < TOTAL; sent += chunk.length) client.ws.send(chunk);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(relay.stats().bytesIn).toBeLessThan(BOUND);
+    // What the relay did not take waits in the client.
+    expect(client.ws.bufferedAmount).toBeGreaterThan(TOTAL - BOUND);
+
+    destination!.resume();
+    await waitUntil(() => taken === TOTAL, `all ${TOTAL} bytes taken (got ${taken})`, 20_000);
+    expect(relay.stats().bytesIn).toBe(TOTAL);
+    client.ws.close(1000);
+  });
+});
+
+describe('Node relay: connect timeout', () => {
+  it('closes with 1014 when the TCP handshake does not complete in time', async (context) => {
+    // A listener with a full accept queue that never accepts: further SYNs go unanswered.
+    const { spawn } = await import('node:child_process');
+    const python = spawn('python3', [
+      '-c',
+      'import socket,sys,time\n' +
+        's=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0)\n' +
+        'print(s.getsockname()[1], flush=True); time.sleep(20)',
+    ]);
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        python.once('error', reject);
+        python.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
+      });
+      // Fill the accept queue (backlog 0 holds one, Linux admits one more).
+      const { connect: tcp } = await import('node:net');
+      const fillers = [tcp(port, '127.0.0.1'), tcp(port, '127.0.0.1'), tcp(port, '127.0.0.1')];
+      for (const socket of fillers) socket.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const probe = tcp(port, '127.0.0.1');
+      probe.on('error', () => undefined);
+      const probeConnected = await new Promise<boolean>((resolve) => {
+        probe.once('connect', () => resolve(true));
+        setTimeout(() => resolve(false), 300);
+      });
+      probe.destroy();
+      if (probeConnected) {
+        for (const socket of fillers) socket.destroy();
+        context.skip('this kernel completes handshakes past a full accept queue');
+      }
+
+      const { relay, records } = await relayWithLog({
+        allow: [`127.0.0.1:${port}`],
+        limits: { connectTimeoutMs: 300 },
+      });
+      const client = rawClient(`${relay.url}?host=127.0.0.1&port=${port}`);
+      const started = Date.now();
+      expect(await client.closed).toEqual({ code: 1014, reason: 'connect timeout' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(records().some((r) => r.event === 'connected')).toBe(false);
+      for (const socket of fillers) socket.destroy();
+    } finally {
+      python.kill();
+    }
+  });
+});
