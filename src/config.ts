@@ -1,5 +1,6 @@
 import type { TlsEvent } from './conn/types.ts';
 import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
+import type { EchKeyPair } from './ech/keys.ts';
 import type { ClientCertResolver } from './handshake/client/client-auth.ts';
 import type { AntiReplayStore } from './sessions/anti-replay.ts';
 import type { ClientSessionStore } from './sessions/client-store.ts';
@@ -78,6 +79,23 @@ export interface ClientConfig extends CommonConfig {
    * schemes; takes precedence over `clientCertificate`. Returning undefined sends none.
    */
   clientCertResolver?: ClientCertResolver;
+  /** Encrypted Client Hello (draft-ietf-tls-esni). Default: not offered. */
+  ech?: EchClientOptions;
+}
+
+/** How a client uses Encrypted Client Hello. */
+export interface EchClientOptions {
+  /**
+   * The server's ECHConfigList (bytes, or base64 as published in DNS), e.g. from
+   * `fetchEchConfigList`. The first usable configuration is offered; the ClientHello the server
+   * is meant to see (with the real server name) travels encrypted, the visible one names the
+   * configuration's public name. The connection is TLS 1.3 only. When the server rejects ECH,
+   * the handshake ends with a TlsError `ECH_REQUIRED` carrying `echRetryConfigs` (retry with
+   * them on a new connection), or without them when the server disabled ECH.
+   */
+  configList?: Uint8Array | string;
+  /** Without `configList`, send a GREASE ECH extension (draft §6.2), so ECH users blend in. */
+  grease?: boolean;
 }
 
 /** A certificate chain (DER, leaf first) and the key that signs for it. */
@@ -146,4 +164,22 @@ export interface ServerConfig extends CommonConfig {
   clientVerifier?: ClientCertVerifier;
   /** Trust anchors (PEM text or DER) for client certificates, for the default verifier. */
   clientRoots?: readonly (string | Uint8Array)[];
+  /** Terminate Encrypted Client Hello (draft-ietf-tls-esni) with these keys. Default: none. */
+  ech?: EchServerOptions;
+}
+
+/** A server's Encrypted Client Hello keys (shared mode: it decrypts and serves the inner hello). */
+export interface EchServerOptions {
+  /**
+   * Every key still accepted, e.g. from `generateEchKey` or `echKeyFromPem`; a ClientHelloOuter
+   * is tried with the keys whose config_id it names. Keep retired keys here for as long as their
+   * configurations may be cached by clients.
+   */
+  keys: readonly EchKeyPair[];
+  /**
+   * The ECHConfigList sent as retry_configs when ECH is offered but not accepted (a GREASE
+   * extension, or a key we no longer hold). Default: the configurations of all `keys`; after a
+   * rotation, list only the current ones here.
+   */
+  retryConfigs?: Uint8Array;
 }

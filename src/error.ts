@@ -34,6 +34,8 @@ export const ErrorCodes = {
   INAPPROPRIATE_FALLBACK: AlertDescription.inappropriate_fallback,
   NO_RENEGOTIATION: AlertDescription.no_renegotiation,
   CERTIFICATE_REQUIRED: AlertDescription.certificate_required,
+  // draft-ietf-tls-esni §6.1.6: ECH was offered and rejected (see TlsError.echRetryConfigs).
+  ECH_REQUIRED: AlertDescription.ech_required,
   // Certificate verification (RFC 8446 §6.2 alert per reason).
   BAD_CERTIFICATE: AlertDescription.bad_certificate,
   UNSUPPORTED_CERTIFICATE: AlertDescription.unsupported_certificate,
@@ -66,6 +68,8 @@ export interface TlsErrorOptions {
   cause?: unknown;
   /** For PEER_ALERT: the alert the peer sent. */
   peerAlert?: number;
+  /** For ECH_REQUIRED: the retry configurations the server sent (an ECHConfigList). */
+  echRetryConfigs?: Uint8Array;
 }
 
 /**
@@ -76,6 +80,12 @@ export class TlsError extends Error {
   readonly code: ErrorCode;
   readonly layer: ErrorLayer;
   readonly peerAlert: number | undefined;
+  /**
+   * For ECH_REQUIRED: the server's retry configurations (an ECHConfigList), authenticated by a
+   * certificate for the ECH public name; retry on a new connection with them. Undefined when the
+   * server sent none: it has disabled ECH.
+   */
+  readonly echRetryConfigs: Uint8Array | undefined;
 
   constructor(code: ErrorCode, message: string, options: TlsErrorOptions = {}) {
     super(message.startsWith('tls: ') ? message : `tls: ${message}`, {
@@ -85,6 +95,7 @@ export class TlsError extends Error {
     this.code = code;
     this.layer = options.layer ?? 'handshake';
     this.peerAlert = options.peerAlert;
+    this.echRetryConfigs = options.echRetryConfigs;
   }
 
   /** The alert description this error sends to the peer. */

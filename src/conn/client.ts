@@ -2,7 +2,9 @@ import type { ClientConfig } from '../config.ts';
 import { defaultProvider } from '../crypto/index.ts';
 import { TlsError } from '../error.ts';
 import type { ClientContext } from '../handshake/client/context.ts';
+import { chooseEchConfig } from '../handshake/client/ech.ts';
 import { clientSignatureSchemes, startClient } from '../handshake/client/tls13.ts';
+import { ProtocolVersion } from '../msgs/enums.ts';
 import { defaultSessionStore } from '../sessions/memory-store.ts';
 import { isIpAddress } from '../verify/names.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
@@ -49,6 +51,16 @@ export class ClientConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     const negotiable = resolveNegotiable(config, provider);
+    const ech = config.ech?.configList ? chooseEchConfig(config.ech.configList) : undefined;
+    if (ech) {
+      // draft-ietf-tls-esni §6.1: ClientHelloInner "MUST NOT offer to negotiate TLS 1.2 or
+      // below"; the outer hello offers TLS 1.3 only too.
+      if (negotiable.maxVersion < ProtocolVersion.TLSv1_3) {
+        throw new TlsError('CONFIG', 'tls: ECH needs TLS 1.3', { layer: 'config' });
+      }
+      negotiable.minVersion = ProtocolVersion.TLSv1_3;
+      negotiable.tls12Suites = [];
+    }
     // ConnectionInfo.serverName is the SNI sent: none for an IP address (RFC 6066 §3).
     if (!isIpAddress(options.serverName)) this.info.serverName = options.serverName;
     this.ctx = {
@@ -69,6 +81,8 @@ export class ClientConnection extends ConnectionCore {
       pskModes: config.pskModes ?? ['psk_dhe_ke'],
       earlyData: options.earlyData?.slice(),
       resendEarlyData: options.resendEarlyData ?? false,
+      ech,
+      echGrease: !ech && config.ech?.grease === true,
       clientCertificate: config.clientCertificate,
       clientCertResolver: config.clientCertResolver,
       group: (g) => provider.keyExchange(g)!,

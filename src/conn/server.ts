@@ -41,6 +41,7 @@ export class ServerConnection extends ConnectionCore {
       antiReplay: config.antiReplay ?? defaultAntiReplay(config),
       earlyDataWindowMs: config.earlyDataWindowMs ?? 10_000,
       allowPskKe: config.allowPskKe ?? false,
+      ech: config.ech,
       clientAuth: resolveClientAuth(config),
       group: (g) => provider.keyExchange(g)!,
     };

@@ -21,8 +21,13 @@ export interface ConnectionInfo {
    * any data sent after the handshake.
    */
   earlyDataBytes: number;
-  /** 'not offered' | 'accepted' | 'rejected' | 'grease'. */
+  /**
+   * Encrypted Client Hello: 'not offered' | 'accepted' | 'rejected' | 'grease' (a client that
+   * sent GREASE; a server that got an ECH extension it holds no keys for).
+   */
   ech: string;
+  /** Server, ECH accepted: the server_name of ClientHelloOuter (the public name). */
+  outerServerName?: string;
   /** 'none' or e.g. 'brotli (4012 -> 2950 bytes)'. */
   certCompression: string;
   /** The peer's certificate chain as sent, DER, leaf first. */

@@ -5,6 +5,7 @@ import type { ClientSessionStore } from '../../sessions/client-store.ts';
 import type { StoredSession } from '../../sessions/stored-session.ts';
 import type { ServerCertVerifier } from '../../verify/types.ts';
 import type { ClientCertResolver } from './client-auth.ts';
+import type { EchChoice } from './ech.ts';
 
 /** The client's negotiated-before-hello settings, resolved from its config. */
 export interface ClientContext {
@@ -41,6 +42,10 @@ export interface ClientContext {
   resendEarlyData: boolean;
   /** The certificate to answer a CertificateRequest with, if any. */
   clientCertificate?: CertifiedKey;
+  /** The ECH configuration to offer (draft-ietf-tls-esni); the hellos are TLS 1.3 only then. */
+  ech?: EchChoice;
+  /** Without a configuration, send a GREASE ECH extension. */
+  echGrease: boolean;
   /** Chooses the certificate per request; takes precedence over `clientCertificate`. */
   clientCertResolver?: ClientCertResolver;
   /** The provider's implementation of a group this client offers. */

@@ -3,13 +3,14 @@ import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import type { KeyShare } from '../../crypto/provider.ts';
 import { type HashAlgorithm, hashLength } from '../../crypto/provider.ts';
 import { type Tls13Suite, tls13Suite } from '../../crypto/suites.ts';
+import { decodeEchConfigList } from '../../ech/config.ts';
 import { TlsError } from '../../error.ts';
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keyschedule/tls13.ts';
 import { Transcript } from '../../keyschedule/transcript.ts';
 import { decodeCertificate, encodeCertificate } from '../../msgs/certificate.ts';
 import { decodeCertificateRequest } from '../../msgs/certificate-request.ts';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../../msgs/certificate-verify.ts';
-import { type ClientHello, encodeClientHello } from '../../msgs/client-hello.ts';
+import { type ClientHello, decodeClientHello, encodeClientHello } from '../../msgs/client-hello.ts';
 import { decodeEncryptedExtensions } from '../../msgs/encrypted-extensions.ts';
 import { encodeEndOfEarlyData } from '../../msgs/end-of-early-data.ts';
 import {
@@ -63,6 +64,16 @@ import {
 } from './client-auth.ts';
 import type { ClientContext } from './context.ts';
 import {
+  type EchOffer,
+  echSender,
+  greaseEch,
+  greasePsk,
+  helloRetryAccepts,
+  innerEchExtension,
+  sealClientHello,
+  serverHelloAccepts,
+} from './ech.ts';
+import {
   bindClientHello,
   type PskOffer,
   preparePsk,
@@ -99,6 +110,12 @@ interface Flight {
   psk?: PskOffer;
   /** The 0-RTT data sent after the first ClientHello, if any. */
   earlySent?: Uint8Array;
+  /** Real ECH: the inner and outer hellos until the server's answer settles which counts. */
+  ech?: EchOffer;
+  /** GREASE ECH: the fake extension, sent again unchanged after a HelloRetryRequest (§6.2). */
+  greaseEch?: Extension;
+  /** ECH was rejected: the retry configurations the server sent (ECHConfigList), if any. */
+  echRetryConfigs?: Uint8Array;
 }
 
 /** Signature schemes the client offers: TLS 1.3 schemes, then PKCS#1 for certificates only. */
@@ -143,16 +160,85 @@ export async function startClient(ctx: ClientContext): Promise<HandshakeState> {
     // TLS 1.3 suites first, then the TLS 1.2 ones when TLS 1.2 is enabled.
     cipherSuites: [...ctx.cipherSuites, ...ctx.tls12Suites],
     legacyCompressionMethods: new Uint8Array([0]),
-    extensions: [...clientExtensions(ctx, shares), ...(psk ? pskExtensions(psk, false) : [])],
+    extensions: [],
   };
   const transcript = new Transcript(provider);
   const flight: Flight = { ctx, transcript, hello, shares, retried: false, sentCcs: false, psk };
+  if (ctx.echGrease && offers13) {
+    // §6.2: a fake ECH extension about as long as a real one would be.
+    const estimate = encodeClientHello({ ...hello, extensions: helloExtensions(flight) }).length;
+    flight.greaseEch = await greaseEch(ctx, estimate);
+    ctx.conn.info.ech = 'grease';
+  }
+  hello.extensions = helloExtensions(flight);
   let framed = encodeHandshake(HandshakeType.client_hello, encodeClientHello(hello));
   if (psk) framed = await bindClientHello(ctx, psk, framed, undefined);
   transcript.add(framed);
-  await ctx.conn.sendFramed(framed, psk ? 'ClientHello (PSK)' : 'ClientHello');
+  // ECH (client/ech.ts): what goes on the wire is a ClientHelloOuter sealing this hello.
+  const sent = ctx.ech ? await offerEch(flight, framed) : framed;
+  await ctx.conn.sendFramed(sent, helloLabel(flight));
   if (psk?.sendsEarlyData) await sendEarlyData(flight, framed);
   return new ExpectServerHello(flight);
+}
+
+/**
+ * The extensions of the ClientHello the client means (ClientHelloInner when offering ECH):
+ * the common ones, the inner ECH marker or a GREASE ECH extension, then the PSK's, last.
+ */
+function helloExtensions(f: Flight, cookie?: Uint8Array): Extension[] {
+  const { ctx } = f;
+  const ext = clientExtensions(ctx, f.shares, cookie);
+  if (ctx.ech) ext.push(innerEchExtension());
+  if (f.greaseEch) ext.push(f.greaseEch);
+  if (f.psk) ext.push(...pskExtensions(f.psk, f.retried));
+  return ext;
+}
+
+/**
+ * draft-ietf-tls-esni §6.1: seals the framed ClientHelloInner (binders set) into a
+ * ClientHelloOuter for the public name, and returns the outer's framed bytes. The flight keeps
+ * both hellos and both transcripts until the server's answer tells which one counts.
+ */
+async function offerEch(f: Flight, innerFramed: Uint8Array): Promise<Uint8Array> {
+  const { ctx } = f;
+  const choice = ctx.ech!;
+  const sealer = await echSender(choice);
+  const inner = decodeClientHello(innerFramed.subarray(4));
+  const outerBase = outerHello(f, inner, undefined, ctx.provider.random(32));
+  const { outer, framed } = await sealClientHello(ctx, { choice, sealer }, inner, outerBase, true);
+  const outerTranscript = new Transcript(ctx.provider);
+  outerTranscript.add(framed);
+  f.ech = { choice, sealer, inner, innerTranscript: f.transcript, outer, outerTranscript };
+  // Key-log lines name the random on the wire.
+  ctx.conn.clientRandom = outer.random;
+  return framed;
+}
+
+/**
+ * The ClientHelloOuter around `inner` before sealing (§6.1): the same legacy fields, its own
+ * random, the public name in server_name, the shared extensions, early_data when 0-RTT data
+ * follows, and a GREASE pre_shared_key when the inner hello offers a PSK (§6.1.2).
+ */
+function outerHello(
+  f: Flight,
+  inner: ClientHello,
+  cookie: Uint8Array | undefined,
+  random: Uint8Array,
+): ClientHello {
+  const { ctx } = f;
+  const publicName = ctx.ech!.config.contents.publicName;
+  const extensions = clientExtensions(ctx, f.shares, cookie, publicName);
+  const earlyData = findExtension(inner.extensions, ExtensionType.early_data);
+  if (earlyData !== undefined) extensions.push({ type: ExtensionType.early_data, data: earlyData });
+  const psk = findExtension(inner.extensions, ExtensionType.pre_shared_key);
+  if (psk !== undefined) extensions.push(greasePsk(ctx, psk));
+  return { ...inner, random, extensions };
+}
+
+function helloLabel(f: Flight): string {
+  const parts = [f.psk ? 'PSK' : '', f.ech ? 'ECH outer' : '', f.greaseEch ? 'GREASE ECH' : ''];
+  const notes = parts.filter((p) => p !== '');
+  return notes.length > 0 ? `ClientHello (${notes.join(', ')})` : 'ClientHello';
 }
 
 /**
@@ -198,11 +284,12 @@ function clientExtensions(
   ctx: ClientContext,
   shares: KeyShare[],
   cookie?: Uint8Array,
+  serverName = ctx.serverName,
 ): Extension[] {
   const ext: Extension[] = [];
   // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
-  if (ctx.serverName && !isIpAddress(ctx.serverName)) {
-    ext.push({ type: ExtensionType.server_name, data: encodeServerName(ctx.serverName) });
+  if (serverName && !isIpAddress(serverName)) {
+    ext.push({ type: ExtensionType.server_name, data: encodeServerName(serverName) });
   }
   const offers13 = ctx.maxVersion >= ProtocolVersion.TLSv1_3;
   const offers12 = ctx.minVersion <= ProtocolVersion.TLSv1_2;
@@ -319,9 +406,37 @@ class ExpectServerHello implements HandshakeState {
     const isHrr = isHelloRetryRequest(sh);
     checkAllowed(HandshakeType.server_hello, sh.extensions, { isHrr });
     checkOffered(offered, sh.extensions, { isHrr });
+    if (this.f.ech) await this.settleEch(sh, msg, isHrr);
 
     if (isHrr) return this.retry(sh, msg);
     return this.accept(sh, msg);
+  }
+
+  /**
+   * draft-ietf-tls-esni §6.1.4: the first ServerHello or HelloRetryRequest says whether the
+   * server accepted ECH; from then on the handshake runs on ClientHelloInner (accepted) or
+   * ClientHelloOuter (rejected). A ServerHello after an accepting HelloRetryRequest must accept
+   * too, else illegal_parameter.
+   */
+  private async settleEch(sh: ServerHello, msg: HandshakeMessage, isHrr: boolean): Promise<void> {
+    const f = this.f;
+    const ech = f.ech!;
+    const { info } = f.ctx.conn;
+    if (ech.accepted === undefined) {
+      ech.innerTranscript.setHash(tls13Suite(sh.cipherSuite)!.hash);
+      ech.accepted = isHrr
+        ? await helloRetryAccepts(f.ctx, ech, sh)
+        : await serverHelloAccepts(f.ctx, ech, msg.raw);
+      if (ech.accepted) {
+        info.ech = 'accepted';
+        f.transcript = ech.innerTranscript;
+        f.hello = ech.inner;
+      } else {
+        rejectEch(f);
+      }
+    } else if (ech.accepted && !isHrr && !(await serverHelloAccepts(f.ctx, ech, msg.raw))) {
+      throw new TlsError('ILLEGAL_PARAMETER', 'tls: ECH accepted by HelloRetryRequest only');
+    }
   }
 
   /** RFC 8446 §4.1.4: answer a HelloRetryRequest with a second ClientHello. */
@@ -372,9 +487,12 @@ class ExpectServerHello implements HandshakeState {
 
     if (group !== undefined) f.shares = [await ctx.group(group).generate()];
     const cookie = cookieExt ? decodeCookie(cookieExt) : undefined;
-    // §4.1.2: the PSK goes again, with a new obfuscated_ticket_age and binder.
-    const extensions = clientExtensions(ctx, f.shares, cookie);
-    if (f.psk) extensions.push(...pskExtensions(f.psk, true));
+    // §4.1.2: the PSK goes again, with a new obfuscated_ticket_age and binder. A rejected ECH
+    // continues with the outer hello, for the public name (draft-ietf-tls-esni §6.1.6).
+    const rejectedEch = f.ech?.accepted === false;
+    const extensions = rejectedEch
+      ? clientExtensions(ctx, f.shares, cookie, publicName(ctx))
+      : helloExtensions(f, cookie);
     f.hello = { ...f.hello, extensions };
 
     // Appendix D.4: the dummy ChangeCipherSpec goes before the second flight (once).
@@ -385,7 +503,22 @@ class ExpectServerHello implements HandshakeState {
     let framed = encodeHandshake(HandshakeType.client_hello, encodeClientHello(f.hello));
     if (f.psk) framed = await bindClientHello(ctx, f.psk, framed, f.transcript);
     f.transcript.add(framed);
-    await ctx.conn.sendFramed(framed, 'ClientHello (retry)');
+    let sent = framed;
+    if (f.ech?.accepted) {
+      // §6.1.5: the second ClientHelloInner goes sealed under the same HPKE context, enc empty.
+      const ech = f.ech;
+      const outerBase = outerHello(f, f.hello, cookie, ech.outer.random);
+      const sealed = await sealClientHello(
+        ctx,
+        ech,
+        decodeClientHello(framed.subarray(4)),
+        outerBase,
+        false,
+      );
+      ech.inner = f.hello;
+      sent = sealed.framed;
+    }
+    await ctx.conn.sendFramed(sent, 'ClientHello (retry)');
     return new ExpectServerHello(f);
   }
 
@@ -527,6 +660,10 @@ class ExpectEncryptedExtensions implements HandshakeState {
     if (sni && sni.length !== 0)
       throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
     checkEarlyDataAnswer(this.f, findExtension(ee.extensions, ExtensionType.early_data));
+    checkEchRetryConfigs(
+      this.f,
+      findExtension(ee.extensions, ExtensionType.encrypted_client_hello),
+    );
     this.f.transcript.add(msg.raw);
     // §2.2: a PSK handshake has no server Certificate or CertificateVerify, and §4.3.2: "Servers
     // which are authenticating with a PSK MUST NOT send the CertificateRequest message".
@@ -560,6 +697,22 @@ function checkEarlyDataAnswer(f: KeyedFlight, ext: Uint8Array | undefined): void
   f.earlyAccepted = true;
   info.earlyData = 'accepted';
   info.earlyDataBytes = f.earlySent.length;
+}
+
+/**
+ * draft-ietf-tls-esni §5, §6.1.6, §6.2: encrypted_client_hello in EncryptedExtensions carries
+ * retry configurations. After an accepted ECH it is unsupported_extension; it must decode
+ * (else decode_error); after a rejected ECH it is kept for the error the handshake ends with;
+ * after GREASE it is ignored.
+ */
+function checkEchRetryConfigs(f: KeyedFlight, ext: Uint8Array | undefined): void {
+  if (ext === undefined) return;
+  if (f.ech?.accepted) {
+    throw new TlsError('UNSUPPORTED_EXTENSION', 'tls: retry_configs after ECH was accepted');
+  }
+  const configs = decodeEchConfigList(ext);
+  // §6.1.6: usable only "if at least one of the values contains a version supported".
+  if (f.ech && configs.length > 0) f.echRetryConfigs = ext;
 }
 
 class ExpectCertificateOrRequest implements HandshakeState {
@@ -699,6 +852,17 @@ class ExpectFinished implements HandshakeState {
     );
     await conn.setWriteSecret(clientApp);
     await conn.setReadSecret(serverApp);
+    // draft-ietf-tls-esni §6.1.6: a handshake with ClientHelloOuter authenticated only the
+    // public name; it ends here with ech_required, carrying the retry configurations.
+    if (f.ech?.accepted === false) {
+      throw new TlsError(
+        'ECH_REQUIRED',
+        f.echRetryConfigs
+          ? 'tls: the server rejected ECH and sent retry configurations'
+          : 'tls: the server rejected ECH and sent no retry configurations (ECH disabled)',
+        { echRetryConfigs: f.echRetryConfigs },
+      );
+    }
     // §7.1: resumption_master_secret over ClientHello..client Finished, for the tickets.
     const resumption = ctx.sessionStore
       ? { suite: conn.suite, secret: await master.resumptionSecret(await transcript.current()) }
@@ -734,11 +898,11 @@ async function sendClientCertificate(f: KeyedFlight): Promise<void> {
   const { ctx, transcript } = f;
   const { conn } = ctx;
   const request = f.certRequest!;
-  const chosen = await chooseClientCertificate(
-    ctx.clientCertificate,
-    ctx.clientCertResolver,
-    request.info,
-  );
+  // draft-ietf-tls-esni §6.1.7: to a server that rejected ECH, an empty Certificate.
+  const chosen =
+    f.ech?.accepted === false
+      ? undefined
+      : await chooseClientCertificate(ctx.clientCertificate, ctx.clientCertResolver, request.info);
   // §4.4.2: "certificate_request_context: ... the value of certificate_request_context in the
   // CertificateRequest"; §4.4.2.4: no suitable certificate → an empty certificate_list.
   const certificate = encodeCertificate({
@@ -777,6 +941,27 @@ class Established implements HandshakeState {
     if (this.resumption) await storeTicket(this.ctx, msg.body, this.resumption);
     return this;
   }
+}
+
+/** The public name of the ECH configuration offered. */
+function publicName(ctx: ClientContext): string {
+  return ctx.ech!.config.contents.publicName;
+}
+
+/**
+ * draft-ietf-tls-esni §6.1.6: ECH rejected: the handshake continues with ClientHelloOuter, is
+ * authenticated for the public name, offers no PSK (the outer one was GREASE), takes no early
+ * data, and ends with ech_required.
+ */
+function rejectEch(f: Flight): void {
+  const { ctx } = f;
+  const ech = f.ech!;
+  ctx.conn.info.ech = 'rejected';
+  f.transcript = ech.outerTranscript;
+  f.hello = ech.outer;
+  f.psk = undefined;
+  if (f.earlySent) ctx.conn.info.earlyData = 'rejected';
+  ctx.verifyName = publicName(ctx);
 }
 
 function unexpected(msg: HandshakeMessage, state: string): TlsError {

@@ -1,4 +1,4 @@
-import type { CertifiedKey } from '../../config.ts';
+import type { CertifiedKey, EchServerOptions } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
 import type { AntiReplayStore } from '../../sessions/anti-replay.ts';
@@ -37,6 +37,8 @@ export interface ServerContext {
   earlyDataWindowMs: number;
   /** Accept psk_ke resumption (no (EC)DHE). */
   allowPskKe: boolean;
+  /** ECH keys (draft-ietf-tls-esni), when this server terminates ECH. */
+  ech?: EchServerOptions;
   /** TLS 1.3 client authentication; undefined when no certificate is requested. */
   clientAuth?: ClientAuth;
   group(group: number): KeyExchangeGroup;

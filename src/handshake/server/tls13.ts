@@ -44,6 +44,14 @@ import { certificateVerifyContent } from '../certificate-verify.ts';
 import { certificateRequest, ExpectClientCertificate, type SentRequest } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
 import {
+  confirmHelloRetry,
+  confirmServerHello,
+  type EchDecision,
+  openClientHello,
+  reopenClientHello,
+  retryConfigsExtension,
+} from './ech.ts';
+import {
   acceptsEarlyData,
   type ChosenPsk,
   choosePsk,
@@ -70,6 +78,8 @@ interface Retry {
   cookie?: Uint8Array;
   transcript: Transcript;
   sentCcs: boolean;
+  /** The ECH decision on the first ClientHello, when it carried the extension. */
+  ech?: EchDecision;
 }
 
 /** The parts of a ClientHello the server acts on, decoded and checked. */
@@ -82,6 +92,8 @@ interface Offer {
   serverName?: string;
   alpn?: string[];
   cookie?: Uint8Array;
+  /** The ECH decision (server/ech.ts), when the ClientHello carried encrypted_client_hello. */
+  ech?: EchDecision;
 }
 
 export class ExpectClientHello implements HandshakeState {
@@ -97,30 +109,31 @@ export class ExpectClientHello implements HandshakeState {
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
     if (msg.type !== HandshakeType.client_hello) throw unexpected(msg, this.name);
     const { ctx, retry } = this;
-    const hello = decodeClientHello(msg.body);
+    // ECH (server/ech.ts): a ClientHelloOuter that one of our keys opens is replaced by its
+    // ClientHelloInner, for everything from here on, the transcript included.
+    const received = decodeClientHello(msg.body);
+    const { hello, raw, ech } = !retry
+      ? await openClientHello(ctx, received, msg.raw)
+      : retry.ech?.accepted
+        ? await reopenClientHello(retry.ech, received)
+        : { hello: received, raw: msg.raw, ech: retry.ech };
     // Version negotiation on the first ClientHello; server/tls12.ts answers TLS 1.2.
     if (!retry && chooseVersion(ctx, hello) === ProtocolVersion.TLSv1_2) {
       ctx.conn.clientRandom = hello.random;
       return respondTls12(ctx, hello, msg, chooseAlpn);
     }
     const offer = this.parse(hello);
+    offer.ech = ech;
     ctx.conn.clientRandom = offer.hello.random;
     if (offer.serverName !== undefined) ctx.conn.info.serverName = offer.serverName;
 
     // A ticket to resume (psk13.ts), found before the transcript hash is fixed: on a first
     // ClientHello a ticket brings its own suite, which 0-RTT needs.
-    const psk = await choosePsk(
-      ctx,
-      hello,
-      msg.raw,
-      offer.serverName,
-      retry?.suite,
-      retry?.transcript,
-    );
+    const psk = await choosePsk(ctx, hello, raw, offer.serverName, retry?.suite, retry?.transcript);
     if (psk) offer.suite = psk.suite.code;
     const transcript = retry?.transcript ?? new Transcript(ctx.provider);
     transcript.setHash(tls13Suite(offer.suite)!.hash);
-    transcript.add(msg.raw);
+    transcript.add(raw);
 
     if (retry) {
       // RFC 8446 §4.1.2: the second ClientHello answers the HelloRetryRequest: one key share,
@@ -255,21 +268,33 @@ export class ExpectClientHello implements HandshakeState {
     }
     const cookie = ctx.requireCookie ? ctx.provider.random(32) : undefined;
     if (cookie) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
-    const hrr = encodeServerHello({
-      legacyVersion: ProtocolVersion.TLSv1_2,
-      random: HELLO_RETRY_REQUEST_RANDOM,
-      legacySessionId: offer.hello.legacySessionId,
-      cipherSuite: offer.suite,
-      legacyCompressionMethod: 0,
-      extensions,
-    });
+    const encode = (more: Extension[]) =>
+      encodeServerHello({
+        legacyVersion: ProtocolVersion.TLSv1_2,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        legacySessionId: offer.hello.legacySessionId,
+        cipherSuite: offer.suite,
+        legacyCompressionMethod: 0,
+        extensions: [...extensions, ...more],
+      });
+    // draft-ietf-tls-esni §7.2.1: an accepting HelloRetryRequest carries the confirmation.
+    const hrr = offer.ech?.accepted
+      ? await confirmHelloRetry(ctx, offer.ech, transcript.hash, transcript, (e) => encode([e]))
+      : encode([]);
     transcript.add(
       await ctx.conn.sendHandshake(HandshakeType.server_hello, hrr, 'HelloRetryRequest'),
     );
     // Appendix D.4: in compatibility mode the CCS follows the server's first handshake message.
     const sentCcs = offer.hello.legacySessionId.length > 0;
     if (sentCcs) await ctx.conn.sendCompatCcs();
-    return new ExpectClientHello(ctx, { group, suite: offer.suite, cookie, transcript, sentCcs });
+    return new ExpectClientHello(ctx, {
+      group,
+      suite: offer.suite,
+      cookie,
+      transcript,
+      sentCcs,
+      ech: offer.ech,
+    });
   }
 
   /**
@@ -313,8 +338,8 @@ export class ExpectClientHello implements HandshakeState {
       (await acceptsEarlyData(ctx, psk, alpn));
     if (!earlyAccepted) rejectEarlyData(ctx, offer, psk);
 
-    // 1. ServerHello, in the clear.
-    const sh = encodeServerHello({
+    // 1. ServerHello, in the clear; after accepted ECH its random ends with the confirmation.
+    let sh = encodeServerHello({
       legacyVersion: ProtocolVersion.TLSv1_2,
       random: provider.random(32),
       legacySessionId: offer.hello.legacySessionId,
@@ -322,6 +347,9 @@ export class ExpectClientHello implements HandshakeState {
       legacyCompressionMethod: 0,
       extensions: serverHelloExtensions(share, serverShare, psk),
     });
+    if (offer.ech?.accepted) {
+      sh = await confirmServerHello(ctx, offer.ech, suite.hash, transcript, sh);
+    }
     transcript.add(await conn.sendHandshake(HandshakeType.server_hello, sh, 'ServerHello'));
     if (!how.sentCcs && offer.hello.legacySessionId.length > 0) await conn.sendCompatCcs();
 
@@ -347,6 +375,9 @@ export class ExpectClientHello implements HandshakeState {
       ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     // §4.2.10: accepted 0-RTT data is announced by an empty early_data extension.
     if (earlyAccepted) ee.push({ type: ExtensionType.early_data, data: EMPTY_EXTENSION_DATA });
+    // draft-ietf-tls-esni §7.1: ECH offered and not accepted: the retry configurations.
+    const retryConfigs = offer.ech && !offer.ech.accepted ? retryConfigsExtension(ctx) : undefined;
+    if (retryConfigs) ee.push(retryConfigs);
     transcript.add(
       await conn.sendHandshake(
         HandshakeType.encrypted_extensions,
