@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AeadTicketer } from '../src/sessions/ticketer.ts';
 import type { TlsStream } from '../src/streams/types.ts';
-import { certFiles, pem, ROOT } from '../test/interop/peers/pki.ts';
+import { certFiles, otherCertFiles, pem, ROOT } from '../test/interop/peers/pki.ts';
 import { requirePeer } from '../test/interop/peers/require.ts';
 import {
   loadCert,
@@ -46,22 +46,37 @@ const encoder = new TextEncoder();
 const latin1 = new TextDecoder('latin1');
 
 /**
- * Answers one HTTP/1.1 request per connection: GET /hello with HELLO_BODY, anything else 404.
- * The request head is kept in `session.received`.
+ * Answers one HTTP/1.1 request per connection: GET /hello with HELLO_BODY, POST /echo with its
+ * body in upper case (201), anything else 404. The request, head and body, is kept in
+ * `session.received`.
  */
 async function http1Handler(tls: TlsStream, session: ServerSession): Promise<void> {
   const reader = tls.readable.getReader();
-  while (!session.received.includes('\r\n\r\n') && session.received.length < 16_384) {
+  const complete = () => {
+    const end = session.received.indexOf('\r\n\r\n');
+    if (end < 0) return false;
+    const length = /\r\ncontent-length: *(\d+)/i.exec(session.received.slice(0, end));
+    return session.received.length >= end + 4 + Number(length?.[1] ?? 0);
+  };
+  while (!complete() && session.received.length < 16_384) {
     const { value, done } = await reader.read();
     if (done) break;
     session.received += latin1.decode(value);
   }
   reader.releaseLock();
   const line = session.received.split('\r\n')[0] ?? '';
-  const hello = line === 'GET /hello HTTP/1.1';
-  const body = encoder.encode(hello ? HELLO_BODY : 'not found\n');
+  let status = '404 Not Found';
+  let text = 'not found\n';
+  if (line === 'GET /hello HTTP/1.1') {
+    status = '200 OK';
+    text = HELLO_BODY;
+  } else if (line === 'POST /echo HTTP/1.1') {
+    status = '201 Created';
+    text = session.received.slice(session.received.indexOf('\r\n\r\n') + 4).toUpperCase();
+  }
+  const body = encoder.encode(text);
   const head = [
-    `HTTP/1.1 ${hello ? '200 OK' : '404 Not Found'}`,
+    `HTTP/1.1 ${status}`,
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${body.length}`,
     'X-Served-By: webtls-test-server',
@@ -143,11 +158,11 @@ function proxyApi(page: Page) {
         STEP_TIMEOUT_MS,
         'register',
       ),
-    fetch: (url: string) =>
+    fetch: (url: string, init: { method?: string; body?: string } = {}) =>
       withTimeout(
         page.evaluate(
-          (u) => (globalThis as unknown as { webtlsProxy: ProxyPage }).webtlsProxy.fetch(u),
-          url,
+          ([u, i]) => (globalThis as unknown as { webtlsProxy: ProxyPage }).webtlsProxy.fetch(u, i),
+          [url, init] as const,
         ),
         STEP_TIMEOUT_MS,
         `fetch ${url}`,
@@ -219,6 +234,8 @@ async function stopWorker(tab: ProxyApi): Promise<void> {
 describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
   let dir: string | undefined;
   let webtls: WebtlsServer | undefined;
+  /** A server whose certificate names other.test only. */
+  let misnamed: WebtlsServer | undefined;
   let relay: Relay | undefined;
   let statics: Server | undefined;
   let staticOrigin: string;
@@ -241,16 +258,20 @@ describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
       http1Handler,
     );
     target = `https://${SERVER_NAME}:${webtls.port}`;
+    misnamed = await startWebtlsServer(
+      { certificates: [await loadCert(otherCertFiles())] },
+      http1Handler,
+    );
     relay = await startRelay({
-      allow: `${SERVER_NAME}:${webtls.port}`,
+      allow: [`${SERVER_NAME}:${webtls.port}`, `${SERVER_NAME}:${misnamed.port}`],
       origins: [staticOrigin],
       log: () => {},
     });
 
     browser = await launchChromium();
     const config: ProxyConfig = {
-      // The second origin is configured but not on the relay's allowlist.
-      origins: [target, `https://${SERVER_NAME}:1`],
+      // The second origin is not on the relay's allowlist; the third has the wrong certificate.
+      origins: [target, `https://${SERVER_NAME}:1`, `https://${SERVER_NAME}:${misnamed.port}`],
       relay: relay.url,
       roots: [pem(ROOT)],
       timeoutMs: 15_000,
@@ -272,6 +293,7 @@ describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
     await browser?.close();
     await relay?.close();
     await webtls?.close();
+    await misnamed?.close();
     await new Promise<void>((resolve) => (statics ? statics.close(() => resolve()) : resolve()));
     if (dir) rmSync(dir, { recursive: true, force: true });
     tabs = [];
@@ -327,7 +349,7 @@ describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
     }
   }, 60_000);
 
-  it('proxies other statuses, leaves other origins alone, and names errors', async () => {
+  it('carries a 404, a query and a POST body; leaves other origins alone; names errors', async () => {
     const [tab] = tabs;
     const missing = await tab.fetch(`${target}/nope?x=1`);
     expect(missing.status).toBe(404);
@@ -335,6 +357,17 @@ describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
     expect(missing.headers['x-webtls-protocol']).toBe('TLSv1.3');
     const seen = await webtls!.session(webtls!.sessions.length - 1, STEP_TIMEOUT_MS);
     expect(seen.received).toMatch(/^GET \/nope\?x=1 HTTP\/1\.1\r\n/);
+
+    // A POST carries its body and its Content-Length; the status and reason come back.
+    const posted = await tab.fetch(`${target}/echo`, {
+      method: 'POST',
+      body: 'carried over webtls',
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.body).toBe('CARRIED OVER WEBTLS');
+    const post = await webtls!.session(webtls!.sessions.length - 1, STEP_TIMEOUT_MS);
+    expect(post.received).toMatch(/^POST \/echo HTTP\/1\.1\r\n/);
+    expect(post.received).toContain('\r\nContent-Length: 19\r\n');
 
     // Not a configured origin: the static server answers, the worker adds nothing.
     const local = await tab.fetch(`${staticOrigin}/a/local.txt`);
@@ -347,6 +380,14 @@ describe.skipIf(!HAVE)('Service Worker fetch proxy in Chromium', () => {
     expect(refused.status).toBe(502);
     expect(refused.headers['x-webtls-error']).toBe('TRANSPORT');
     expect(refused.body).toMatch(/^webtls proxy: TRANSPORT: /);
+
+    // The server's certificate does not name localhost: a 502 naming the verification error.
+    const wrongName = await tab.fetch(`https://${SERVER_NAME}:${misnamed!.port}/hello`);
+    expect(wrongName.status).toBe(502);
+    expect(wrongName.headers['x-webtls-error']).toBe('CERT_NAME_MISMATCH');
+    expect(wrongName.body).toMatch(/^webtls proxy: CERT_NAME_MISMATCH: /);
+    expect(misnamed!.sessions.length, 'requests the misnamed server answered').toBe(1);
+    expect((await misnamed!.session(0, STEP_TIMEOUT_MS)).received).toBe('');
   }, 60_000);
 
   it(`two tabs, two workers, one ticket: exactly one fetch resumes (${RACE_ROUNDS} rounds)`, async () => {
