@@ -4,7 +4,14 @@
  */
 
 export { certifiedKeyFromCryptoKey, certifiedKeyFromPem } from './certified-key.ts';
-export type { CertifiedKey, ClientConfig, Limits, ServerConfig } from './config.ts';
+export type {
+  CertifiedKey,
+  ClientConfig,
+  EchClientOptions,
+  EchServerOptions,
+  Limits,
+  ServerConfig,
+} from './config.ts';
 export { ClientConnection, type ClientOptions } from './conn/client.ts';
 export { ServerConnection } from './conn/server.ts';
 export type { Connection, ConnectionInfo, TlsEvent } from './conn/types.ts';
@@ -35,6 +42,7 @@ export {
   accept,
   type ConnectOptions,
   connect,
+  connectWithEchRetry,
   openTlsStream,
   type StreamOptions,
   type TlsStream,
