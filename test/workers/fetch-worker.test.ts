@@ -50,8 +50,9 @@ async function startWorkers(port: number): Promise<Workers> {
   const durableObjects = { TLS_STATE: { className: 'TlsStateObject', scriptName: 'a' } };
   const worker = (name: string) => ({
     name,
-    modules: true,
-    scriptPath,
+    // The bundle as one explicit module: with `modules: true` miniflare walks its imports and
+    // refuses @hpke/common's guarded `import("crypto")` fallback (see docs/interop.md).
+    modules: [{ type: 'ESModule' as const, path: scriptPath }],
     modulesRoot: dir,
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
@@ -87,8 +88,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const mf of started) await mf.dispose();
   await killAllPeers();
+  // A Miniflare whose start failed rejects dispose() too; the others must still be stopped.
+  for (const mf of started) await mf.dispose().catch(() => undefined);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
