@@ -2,6 +2,7 @@
 import { TlsError } from '../error.ts';
 import { UsageError } from './args.ts';
 import { errorLine } from './common.ts';
+import { ECH_USAGE, ech } from './ech.ts';
 import { CLIENT_USAGE, sClient } from './s-client.ts';
 import { SERVER_USAGE, sServer } from './s-server.ts';
 
@@ -9,6 +10,7 @@ const USAGE = `usage: webtls <command> [options]
 commands:
   s_client   connect to a TLS server (flags shaped after openssl s_client)
   s_server   run a TLS server (flags shaped after openssl s_server)
+  ech        generate an ECH key file and ECHConfigList (like openssl ech)
 Run 'webtls <command> -help' for its options.`;
 
 /** Runs the command in `argv` (without node and script) and resolves with the exit status. */
@@ -20,6 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await sClient(rest);
       case 's_server':
         return await sServer(rest);
+      case 'ech':
+        return await ech(rest);
       case undefined:
       case '-help':
       case '--help':
@@ -32,7 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       const usage =
-        command === 's_client' ? CLIENT_USAGE : command === 's_server' ? SERVER_USAGE : USAGE;
+        command === 's_client'
+          ? CLIENT_USAGE
+          : command === 's_server'
+            ? SERVER_USAGE
+            : command === 'ech'
+              ? ECH_USAGE
+              : USAGE;
       process.stderr.write(`webtls: ${error.message}\n${usage}\n`);
       return 2;
     }
