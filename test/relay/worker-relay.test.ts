@@ -27,13 +27,16 @@ import { loadCert, startWebtlsServer, type WebtlsServer } from '../interop/peers
 
 const HAVE_OPENSSL = requirePeer('openssl');
 const COMPATIBILITY_DATE = '2025-09-01';
+/** The installed workerd's date: binary messages default to Blob, close frames auto-answered. */
+const LATEST_DATE = '2026-04-26';
 const WS = WebSocket as unknown as WebSocketConstructorLike;
 const MARKER = 'worker-relay-payload-marker-41b7';
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextEncoder();
 
 let dir: string;
-let mf: Miniflare;
+let scriptPath: string;
+const started: Miniflare[] = [];
 let relayUrl: string;
 let webtls: WebtlsServer;
 let openssl: OpensslServer | undefined;
@@ -45,8 +48,8 @@ let unlistedConnections = 0;
 const stdoutLines: string[] = [];
 
 /** The relay's JSON records among workerd's stdout lines. */
-function records(): RelayLogRecord[] {
-  return stdoutLines
+function records(lines: string[] = stdoutLines): RelayLogRecord[] {
+  return lines
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as RelayLogRecord);
 }
@@ -75,23 +78,34 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_
   }
 }
 
-/** A raw `ws` client; resolves with the close code and reason it receives. */
-function closeOf(url: string): Promise<{ code: number; reason: string }> {
+/** A raw `ws` client: when it opened, what it received, how it was closed. */
+function rawClient(url: string) {
   const ws = new WebSocket(url);
   ws.on('error', () => undefined);
-  return new Promise((resolve) => {
+  let received = 0;
+  ws.on('message', (data: Buffer) => {
+    received += data.length;
+  });
+  const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
+  return { ws, opened, closed, received: () => received };
 }
 
-function collectLines(stream: Readable): void {
+/** Resolves with the close code and reason a raw client to `url` receives. */
+function closeOf(url: string): Promise<{ code: number; reason: string }> {
+  return rawClient(url).closed;
+}
+
+function collectLines(stream: Readable, lines: string[]): void {
   let partial = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     partial += chunk;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    stdoutLines.push(...lines);
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
   });
 }
 
@@ -106,7 +120,7 @@ beforeAll(async () => {
   unlistedPort = (unlisted.address() as { port: number }).port;
 
   dir = mkdtempSync(join(tmpdir(), 'webtls-relay-worker-'));
-  const scriptPath = join(dir, 'worker.js');
+  scriptPath = join(dir, 'worker.js');
   await build({
     entryPoints: [fileURLToPath(new URL('../../workers/relay/worker.ts', import.meta.url))],
     outfile: scriptPath,
@@ -118,27 +132,37 @@ beforeAll(async () => {
     external: ['cloudflare:sockets'],
     logLevel: 'silent',
   });
-  const allow = [`127.0.0.1:${webtls.port}`, 'localhost:1-65535'];
+  const allow = [`127.0.0.1:${webtls.port}`];
   if (openssl) allow.push(`127.0.0.1:${openssl.port}`);
-  mf = new Miniflare({
+  relayUrl = await startRelayWorker({ RELAY_ALLOW: allow.join(',') }, stdoutLines);
+});
+
+/** Runs the bundled relay in a new workerd with `bindings`; returns its WebSocket URL. */
+async function startRelayWorker(
+  bindings: Record<string, string>,
+  lines: string[],
+  compatibilityDate = COMPATIBILITY_DATE,
+) {
+  const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
     modules: true,
     scriptPath,
     modulesRoot: dir,
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings: { RELAY_ALLOW: allow.join(','), RELAY_MAX_BYTES: '1000000' },
+    compatibilityDate,
+    bindings,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      collectLines(stdout);
+      collectLines(stdout, lines);
       stderr.resume();
     },
   });
+  started.push(mf);
   const base = await mf.ready;
-  relayUrl = `${base.href.replace(/^http/, 'ws').replace(/\/$/, '')}/relay`;
-});
+  return `${base.href.replace(/^http/, 'ws').replace(/\/$/, '')}/relay`;
+}
 
 afterAll(async () => {
-  await mf?.dispose();
+  for (const mf of started) await mf.dispose();
   await webtls?.close();
   unlisted?.close();
   await killAllPeers();
@@ -184,6 +208,31 @@ describe('Worker relay in workerd: TLS through connect() to loopback servers', (
   });
 });
 
+describe(`Worker relay in workerd at compatibility date ${LATEST_DATE}`, () => {
+  it('relays TLS both ways, and answers a client that closes first', async () => {
+    const url = await startRelayWorker(
+      { RELAY_ALLOW: `127.0.0.1:${webtls.port}` },
+      [],
+      LATEST_DATE,
+    );
+    const transport = await relayTransport(url, '127.0.0.1', webtls.port, { WebSocket: WS });
+    const tls = connect(transport, { serverName: 'localhost', roots: [pem(ROOT)] });
+    await tls.opened;
+    const writer = tls.writable.getWriter();
+    const reader = tls.readable.getReader();
+    await writer.write(utf8.encode('ping\n'));
+    expect(await readUntil(reader, /ping\n/)).toBe('ping\n');
+    await writer.close();
+    expect((await reader.read()).done).toBe(true);
+
+    const raw = new WebSocket(`${url}?host=127.0.0.1&port=${webtls.port}`);
+    await new Promise((resolve) => raw.once('open', resolve));
+    raw.close(1000);
+    const code = await new Promise<number>((resolve) => raw.once('close', resolve));
+    expect(code).toBe(1000);
+  });
+});
+
 describe('Worker relay in workerd: policy', () => {
   it('refuses an unlisted destination with 1008 and a refused record, without connecting', async () => {
     const closed = await closeOf(`${relayUrl}?host=127.0.0.1&port=${unlistedPort}`);
@@ -223,5 +272,72 @@ describe('Worker relay in workerd: policy', () => {
       expect(line).not.toContain(MARKER);
       expect(line.toLowerCase()).not.toContain(Buffer.from(MARKER).toString('hex'));
     }
+  });
+});
+
+describe('Worker relay in workerd: limits', () => {
+  const lines: string[] = [];
+  let url: string;
+  let port: number;
+  let echo: Server;
+  beforeAll(async () => {
+    echo = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    port = (echo.address() as { port: number }).port;
+    url = await startRelayWorker(
+      {
+        RELAY_ALLOW: `localhost:${port} 127.0.0.1:${port}`,
+        RELAY_MAX_CONNECTIONS: '2',
+        RELAY_MAX_BYTES: '1000',
+        RELAY_IDLE_TIMEOUT_MS: '500',
+      },
+      lines,
+    );
+  });
+  afterAll(() => {
+    echo?.close();
+  });
+
+  it('relays to a listed name (localhost), then closes past the byte cap with 1008', async () => {
+    const client = rawClient(`${url}?host=localhost&port=${port}`);
+    await client.opened;
+    client.ws.send(new Uint8Array(600));
+    await waitUntil(() => client.received() === 600, 'first echo');
+    client.ws.send(new Uint8Array(600));
+    expect(await client.closed).toEqual({ code: 1008, reason: 'byte limit reached' });
+    expect(client.received()).toBe(600);
+    await waitUntil(
+      () => records(lines).some((r) => r.event === 'closed' && r.reason === 'byte limit reached'),
+      'closed record',
+    );
+  });
+
+  it('closes an idle connection with 1008 after the idle timeout', async () => {
+    const client = rawClient(`${url}?host=127.0.0.1&port=${port}`);
+    await client.opened;
+    const opened = Date.now();
+    expect(await client.closed).toEqual({ code: 1008, reason: 'idle timeout' });
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(400);
+  });
+
+  it('refuses the third connection with 1013 while two are open', async () => {
+    const target = `${url}?host=127.0.0.1&port=${port}`;
+    const first = rawClient(target);
+    const second = rawClient(target);
+    await Promise.all([first.opened, second.opened]);
+    expect(await closeOf(target)).toEqual({ code: 1013, reason: 'too many connections' });
+    first.ws.close(1000);
+    second.ws.close(1000);
+    await Promise.all([first.closed, second.closed]);
+  });
+
+  it('closes with 1003 on a text message', async () => {
+    const client = rawClient(`${url}?host=127.0.0.1&port=${port}`);
+    await client.opened;
+    client.ws.send('text');
+    expect(await client.closed).toEqual({ code: 1003, reason: 'binary messages only' });
   });
 });

@@ -49,6 +49,7 @@ interface ExecutionContextLike {
 /** The server end of a Workers WebSocketPair. */
 interface WorkersWebSocket {
   accept(): void;
+  binaryType?: string;
   send(data: Uint8Array | string): void;
   close(code?: number, reason?: string): void;
   readonly readyState: number;
@@ -129,6 +130,8 @@ export default {
     const pair = new Pair();
     const [client, server] = [pair[0], pair[1]];
     server.accept();
+    // Newer compatibility dates deliver binary messages as Blob unless asked otherwise.
+    server.binaryType = 'arraybuffer';
     const id = nextId++;
     const address = request.headers.get('cf-connecting-ip') ?? 'unknown';
     const query = url.searchParams;
@@ -291,6 +294,13 @@ function pipe(
     );
   });
   ws.addEventListener('close', (event) => {
+    // RFC 6455 §5.5.1: answer the client's close frame (workerd does so by itself only from the
+    // web_socket_auto_reply_to_close compatibility flag on).
+    try {
+      ws.close(CloseCode.normal, 'client closed');
+    } catch {
+      // Already answered.
+    }
     // The client is gone: half-close TCP after the bytes written, and drop it if it lingers.
     why ??= {
       reason: event.code === 1000 ? 'client closed' : 'client closed abnormally',
