@@ -111,6 +111,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // A refused socket has no other listener; a bad frame from its client must not throw.
+      ws.on('error', () => undefined);
       const id = nextId++;
       const client = options.clientAddress?.(request) ?? request.socket.remoteAddress ?? '';
       const query = new URL(request.url ?? '/', 'http://relay').searchParams;
