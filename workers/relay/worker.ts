@@ -130,7 +130,7 @@ export default {
     const pair = new Pair();
     const [client, server] = [pair[0], pair[1]];
     server.accept();
-    // Newer compatibility dates deliver binary messages as Blob unless asked otherwise.
+    // From some compatibility date on, binaryType defaults to 'blob' (as in the standard).
     server.binaryType = 'arraybuffer';
     const id = nextId++;
     const address = request.headers.get('cf-connecting-ip') ?? 'unknown';
