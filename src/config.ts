@@ -1,3 +1,4 @@
+import type { CertCompressionAlgorithm } from './certcomp/algorithm.ts';
 import type { TlsEvent } from './conn/types.ts';
 import type { CryptoProvider, SigningKey } from './crypto/provider.ts';
 import type { EchKeyPair } from './ech/keys.ts';
@@ -45,6 +46,15 @@ interface CommonConfig {
   /** Receives handshake steps; never secrets. */
   onEvent?: (event: TlsEvent) => void;
   limits?: Limits;
+  /**
+   * TLS 1.3 certificate compression (RFC 8879), in preference order, e.g.
+   * `[brotli(), zlib]` from 'webtls' (certcomp). A client offers to receive the server's
+   * certificate compressed with these and compresses its own when asked; a server compresses its
+   * certificate with the first one the client lists (each chain once per algorithm) and asks
+   * clients for theirs. A received compressed certificate may declare at most
+   * `limits.maxHandshakeMessage` bytes. Default: none.
+   */
+  certCompression?: readonly CertCompressionAlgorithm[];
 }
 
 export interface ClientConfig extends CommonConfig {

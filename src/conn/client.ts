@@ -83,6 +83,7 @@ export class ClientConnection extends ConnectionCore {
       resendEarlyData: options.resendEarlyData ?? false,
       ech,
       echGrease: !ech && config.ech?.grease === true,
+      certCompression: config.certCompression ?? [],
       clientCertificate: config.clientCertificate,
       clientCertResolver: config.clientCertResolver,
       group: (g) => provider.keyExchange(g)!,

@@ -95,6 +95,11 @@ export abstract class ConnectionCore implements Connection {
     this.joiner = new HandshakeJoiner({ maxMessageSize: this.limits.maxHandshakeMessage });
   }
 
+  /** The largest handshake message accepted (Limits.maxHandshakeMessage). */
+  get maxHandshakeMessage(): number {
+    return this.limits.maxHandshakeMessage;
+  }
+
   get handshakeComplete(): boolean {
     return this.established;
   }

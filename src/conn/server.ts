@@ -42,6 +42,7 @@ export class ServerConnection extends ConnectionCore {
       earlyDataWindowMs: config.earlyDataWindowMs ?? 10_000,
       allowPskKe: config.allowPskKe ?? false,
       ech: config.ech,
+      certCompression: config.certCompression ?? [],
       clientAuth: resolveClientAuth(config),
       group: (g) => provider.keyExchange(g)!,
     };

@@ -1,3 +1,4 @@
+import type { CertCompressionAlgorithm } from '../../certcomp/algorithm.ts';
 import type { CertifiedKey } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
@@ -46,6 +47,8 @@ export interface ClientContext {
   ech?: EchChoice;
   /** Without a configuration, send a GREASE ECH extension. */
   echGrease: boolean;
+  /** RFC 8879 algorithms, in preference order (none: no compression). */
+  certCompression: readonly CertCompressionAlgorithm[];
   /** Chooses the certificate per request; takes precedence over `clientCertificate`. */
   clientCertResolver?: ClientCertResolver;
   /** The provider's implementation of a group this client offers. */

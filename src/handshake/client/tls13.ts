@@ -55,6 +55,12 @@ import type { StoredSession } from '../../sessions/stored-session.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { isIpAddress } from '../../verify/names.ts';
 import { certificateSummary, parseCertificate } from '../../verify/x509.ts';
+import {
+  certificateMessage,
+  compressionExtension,
+  decompressCertificate,
+  offeredAlgorithms,
+} from '../cert-compression.ts';
 import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
 import { verifyPeerChain } from '../peer-chain.ts';
 import {
@@ -350,6 +356,9 @@ function clientExtensions(
     });
   }
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  // RFC 8879 §3: the algorithms we can decompress the server's certificate with.
+  const compression = offers13 ? compressionExtension(ctx.certCompression) : undefined;
+  if (compression) ext.push(compression);
   // RFC 8446 §4.2.9: the modes go with a PSK, and on a full handshake ask for tickets.
   if (offers13 && ctx.sessionStore) ext.push(pskModesExtension(ctx));
   return ext;
@@ -621,7 +630,7 @@ interface KeyedFlight extends Flight {
   clientSecret: Uint8Array;
   serverSecret: Uint8Array;
   /** The CertificateRequest, when the server asked for a certificate. */
-  certRequest?: { context: Uint8Array; info: CertificateRequestInfo };
+  certRequest?: { context: Uint8Array; info: CertificateRequestInfo; compression: number[] };
   peerSpki?: Uint8Array;
   /** The PSK the server accepted: the server authenticates with it, not a certificate. */
   resumed: PskOffer | undefined;
@@ -730,7 +739,12 @@ class ExpectCertificateOrRequest implements HandshakeState {
       }
       // §4.3.2: signature_algorithms is required (checked in requestInfo).
       const info = requestInfo(cr.extensions, this.f.ctx.serverName);
-      this.f.certRequest = { context: cr.context, info };
+      // RFC 8879 §3: the server's compress_certificate says how it takes our certificate.
+      this.f.certRequest = {
+        context: cr.context,
+        info,
+        compression: offeredAlgorithms(cr.extensions),
+      };
       this.f.transcript.add(msg.raw);
       return new ExpectCertificate(this.f);
     }
@@ -744,9 +758,21 @@ class ExpectCertificate implements HandshakeState {
   constructor(private readonly f: KeyedFlight) {}
 
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
-    if (msg.type !== HandshakeType.certificate) throw unexpected(msg, this.name);
     const { ctx } = this.f;
-    const cert = decodeCertificate(msg.body);
+    // RFC 8879 §4: a CompressedCertificate stands for the Certificate, if we offered any
+    // algorithm; the transcript keeps the message as received.
+    const compressed =
+      msg.type === HandshakeType.compressed_certificate && ctx.certCompression.length > 0;
+    if (msg.type !== HandshakeType.certificate && !compressed) throw unexpected(msg, this.name);
+    const body = compressed
+      ? await decompressCertificate(
+          ctx.conn,
+          ctx.certCompression,
+          msg.body,
+          ctx.conn.maxHandshakeMessage,
+        )
+      : msg.body;
+    const cert = decodeCertificate(body);
     // RFC 8446 §4.4.2: the server's certificate_request_context is empty.
     if (cert.context.length !== 0) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: server certificate with a request context');
@@ -909,7 +935,17 @@ async function sendClientCertificate(f: KeyedFlight): Promise<void> {
     context: request.context,
     entries: (chosen?.cert.chain ?? []).map((data) => ({ data, extensions: [] })),
   });
-  transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
+  // RFC 8879 §4: compressed when the server asked for an algorithm we compress with.
+  const message = chosen
+    ? await certificateMessage(
+        conn,
+        ctx.certCompression,
+        request.compression,
+        certificate,
+        request.context.length === 0 ? chosen.cert : undefined,
+      )
+    : { type: HandshakeType.certificate, body: certificate, name: 'Certificate' };
+  transcript.add(await conn.sendHandshake(message.type, message.body, message.name));
   if (!chosen) return;
 
   // §4.4.3: the client signs with the "TLS 1.3, client CertificateVerify" context.

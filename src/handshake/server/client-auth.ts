@@ -18,6 +18,7 @@ import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { equalBytes } from '../../util/bytes.ts';
 import type { ClientCertVerifier } from '../../verify/types.ts';
 import { parseCertificate } from '../../verify/x509.ts';
+import { compressionExtension, decompressCertificate } from '../cert-compression.ts';
 import { isTls13SignatureScheme, verifyCertificateVerify } from '../certificate-verify.ts';
 import { asClientVerifierError, verifyPeerChain } from '../peer-chain.ts';
 import type { ServerContext } from './context.ts';
@@ -52,6 +53,10 @@ export function certificateRequest(
     { type: ExtensionType.signature_algorithms, data: encodeSignatureSchemes(schemes) },
     { type: ExtensionType.signature_algorithms_cert, data: encodeSignatureSchemes(certSchemes) },
   ];
+  // RFC 8879 §3: compress_certificate in CertificateRequest offers to take the client's
+  // certificate compressed.
+  const compression = compressionExtension(ctx.certCompression);
+  if (compression) extensions.push(compression);
   const issuers = auth.verifier.acceptableIssuers;
   if (issuers && issuers.length > 0) {
     extensions.push({
@@ -80,10 +85,16 @@ export class ExpectClientCertificate implements HandshakeState {
   ) {}
 
   async handle(msg: HandshakeMessage): Promise<HandshakeState> {
-    if (msg.type !== HandshakeType.certificate) throw unexpected(msg, this.name);
     const { ctx, auth, sent } = this;
     const { conn } = ctx;
-    const cert = decodeCertificate(msg.body);
+    // RFC 8879 §4: a CompressedCertificate when we listed algorithms in the request.
+    const compressed =
+      msg.type === HandshakeType.compressed_certificate && ctx.certCompression.length > 0;
+    if (msg.type !== HandshakeType.certificate && !compressed) throw unexpected(msg, this.name);
+    const body = compressed
+      ? await decompressCertificate(conn, ctx.certCompression, msg.body, conn.maxHandshakeMessage)
+      : msg.body;
+    const cert = decodeCertificate(body);
     // §4.4.2: the context echoes the CertificateRequest's.
     if (!equalBytes(cert.context, sent.context)) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: client certificate_request_context differs');

@@ -1,3 +1,4 @@
+import type { CertCompressionAlgorithm } from '../../certcomp/algorithm.ts';
 import type { CertifiedKey, EchServerOptions } from '../../config.ts';
 import type { ConnectionCore } from '../../conn/core.ts';
 import type { CryptoProvider, KeyExchangeGroup } from '../../crypto/provider.ts';
@@ -37,6 +38,8 @@ export interface ServerContext {
   earlyDataWindowMs: number;
   /** Accept psk_ke resumption (no (EC)DHE). */
   allowPskKe: boolean;
+  /** RFC 8879 algorithms, in preference order (none: no compression). */
+  certCompression: readonly CertCompressionAlgorithm[];
   /** ECH keys (draft-ietf-tls-esni), when this server terminates ECH. */
   ech?: EchServerOptions;
   /** TLS 1.3 client authentication; undefined when no certificate is requested. */

@@ -40,6 +40,7 @@ import { decodeFinished, encodeFinished } from '../../msgs/finished.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../../msgs/server-hello.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
+import { certificateMessage, offeredAlgorithms } from '../cert-compression.ts';
 import { certificateVerifyContent } from '../certificate-verify.ts';
 import { certificateRequest, ExpectClientCertificate, type SentRequest } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
@@ -388,7 +389,9 @@ export class ExpectClientHello implements HandshakeState {
 
     // 4. CertificateRequest when clients authenticate (§4.3.2), then Certificate and
     // CertificateVerify (§4.4.2, §4.4.3); none of them when resuming a PSK (§2.2).
-    const request = certified ? await sendCertificate(ctx, transcript, certified) : undefined;
+    const request = certified
+      ? await sendCertificate(ctx, transcript, certified, offer.hello)
+      : undefined;
 
     // 5. Finished, then application write keys.
     const verifyData = await finishedVerifyData(
@@ -437,6 +440,7 @@ async function sendCertificate(
   ctx: ServerContext,
   transcript: Transcript,
   certified: { cert: CertifiedKey; scheme: number },
+  hello: ClientHello,
 ): Promise<SentRequest | undefined> {
   const { conn } = ctx;
   const { cert, scheme } = certified;
@@ -452,7 +456,16 @@ async function sendCertificate(
     context: new Uint8Array(0),
     entries: cert.chain.map((data) => ({ data, extensions: [] })),
   });
-  transcript.add(await conn.sendHandshake(HandshakeType.certificate, certificate, 'Certificate'));
+  // RFC 8879 §4: compressed with the first of our algorithms the client lists, each chain
+  // compressed once per algorithm.
+  const message = await certificateMessage(
+    conn,
+    ctx.certCompression,
+    offeredAlgorithms(hello.extensions),
+    certificate,
+    cert,
+  );
+  transcript.add(await conn.sendHandshake(message.type, message.body, message.name));
   const content = certificateVerifyContent(true, await transcript.current());
   const signature = await cert.key.sign(scheme, content);
   transcript.add(
