@@ -3,11 +3,17 @@
  * next argument (`-connect host:443`), boolean flags standing alone (`-quiet`).
  */
 
-/** How each flag of a command takes its value. */
-export type FlagSpec = Readonly<Record<string, 'string' | 'boolean'>>;
+/**
+ * How each flag of a command takes its value: one value (the last one given wins), none, or
+ * one value per occurrence (`'repeat'`, e.g. `-ech_key a.pem -ech_key b.pem`).
+ */
+export type FlagSpec = Readonly<Record<string, 'string' | 'boolean' | 'repeat'>>;
 
-/** Parsed flags: strings for valued flags, `true` for boolean ones that were given. */
-export type ParsedFlags = Record<string, string | true>;
+/**
+ * Parsed flags: strings for valued flags, `true` for boolean ones that were given, arrays for
+ * repeatable ones.
+ */
+export type ParsedFlags = Record<string, string | true | string[]>;
 
 /** A usage error, reported with the command's help and exit status 2. */
 export class UsageError extends Error {
@@ -32,7 +38,12 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     }
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`option '${arg}' needs a value`);
-    out[name] = value;
+    if (kind === 'repeat') {
+      const list = out[name];
+      out[name] = Array.isArray(list) ? [...list, value] : [value];
+    } else {
+      out[name] = value;
+    }
     i++;
   }
   return out;
@@ -42,6 +53,12 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
 export function stringFlag(flags: ParsedFlags, name: string): string | undefined {
   const value = flags[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Every value of a repeatable flag, in order (empty when it was not given). */
+export function listFlag(flags: ParsedFlags, name: string): string[] {
+  const value = flags[name];
+  return Array.isArray(value) ? value : [];
 }
 
 /** A host and a port. `host` is bare (no brackets around an IPv6 address). */

@@ -4,10 +4,12 @@
  */
 
 import { certifiedKeyFromPem } from '../certified-key.ts';
+import { decodeEchConfigList } from '../ech/config.ts';
 import { TlsError } from '../error.ts';
 import { tcpTransport } from '../node/index.ts';
 import type { ConnectOptions } from '../streams/index.ts';
 import { connect } from '../streams/index.ts';
+import { fromBase64 } from '../util/bytes.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
 import {
   type FlagSpec,
@@ -29,7 +31,7 @@ import {
 } from './common.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { SessionFileStore } from './session-file.ts';
-import { summaryLines } from './summary.ts';
+import { echRejectedLines, summaryLines } from './summary.ts';
 import { REVOCATION_FLAGS, REVOCATION_USAGE, revocationFromFlags } from './verify-flags.ts';
 
 /** How long to wait for the server's close_notify after ours (stdin EOF). */
@@ -55,6 +57,8 @@ const FLAGS: FlagSpec = {
   help: 'boolean',
   cert: 'string',
   key: 'string',
+  ech_config_list: 'string',
+  ech_grease: 'boolean',
   ...REVOCATION_FLAGS,
 };
 
@@ -82,6 +86,12 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
   -quiet                do not print the connection summary
   -cert FILE -key FILE  a client certificate chain (PEM, leaf first) and its key, sent when
                         the server asks (-key defaults to -cert)
+  -ech_config_list B64  Encrypted Client Hello (TLS 1.3 only) with the server's ECHConfigList in
+                        base64 (its HTTPS DNS record's ech value): -servername travels encrypted,
+                        the outer hello names the config's public name. If the server rejects
+                        ECH, the handshake fails after printing "ECH: rejected (...)" and, when it
+                        sent some, "ECH retry configs: B64" to retry with; exit status 1
+  -ech_grease           send a GREASE ECH extension, so ECH users blend in
 ${REVOCATION_USAGE}
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
 
@@ -124,6 +134,9 @@ export async function sClient(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(`${errorLine(error)}\n`);
+    if (error instanceof TlsError && error.code === 'ECH_REQUIRED') {
+      process.stderr.write(`${echRejectedLines(error).join('\n')}\n`);
+    }
     await tls?.close();
     return 1;
   }
@@ -145,6 +158,7 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
     options.earlyData = readBytes(earlyData, 'early data file');
     options.resendEarlyData = false;
   }
+  echFromFlags(flags, options);
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const revocation = revocationFromFlags(flags);
@@ -170,6 +184,27 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
     options.maxVersion = 'TLSv1.2';
   }
   return options;
+}
+
+/** `-ech_config_list B64` / `-ech_grease`: Encrypted Client Hello (draft-ietf-tls-esni). */
+function echFromFlags(flags: ReturnType<typeof parseFlags>, options: ConnectOptions): void {
+  const list = stringFlag(flags, 'ech_config_list');
+  if (list !== undefined && flags.ech_grease) {
+    throw new UsageError('-ech_config_list and -ech_grease exclude each other');
+  }
+  if (flags.ech_grease) options.ech = { grease: true };
+  if (list === undefined) return;
+  if (list.trim() === '') throw new UsageError('-ech_config_list is empty');
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(list);
+    // Checked here for a clear usage error; the engine decodes it again when it connects.
+    decodeEchConfigList(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    throw new UsageError(`-ech_config_list is not a base64 ECHConfigList${reason}`);
+  }
+  options.ech = { configList: bytes };
 }
 
 /**

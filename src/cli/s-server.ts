@@ -4,6 +4,7 @@
  */
 import { certifiedKeyFromPem } from '../certified-key.ts';
 import type { CertifiedKey, ServerConfig } from '../config.ts';
+import { echKeyFromPem } from '../ech/keys.ts';
 import { TlsError } from '../error.ts';
 import { listen, type PeerAddress } from '../node/index.ts';
 import { MemorySessionCache } from '../sessions/session-cache.ts';
@@ -12,6 +13,7 @@ import { accept, type TlsStream, type Transport } from '../streams/index.ts';
 import { webpkiClientVerifier } from '../verify/webpki-client.ts';
 import {
   type FlagSpec,
+  listFlag,
   type ParsedFlags,
   parseByteCount,
   parseFlags,
@@ -62,6 +64,7 @@ const FLAGS: FlagSpec = {
   no_ticket: 'boolean',
   early_data: 'boolean',
   max_early_data: 'string',
+  ech_key: 'repeat',
   ...REVOCATION_FLAGS,
 };
 
@@ -89,6 +92,11 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
                         at most), each ticket's at most once. Early data can be replayed by
                         an attacker: a real server acts only on requests safe to repeat
   -max_early_data N     with -early_data: accept at most N bytes
+  -ech_key FILE         Encrypted Client Hello: an ECH key file (the openssl ech PEM layout, as
+                        'webtls ech' writes it: PRIVATE KEY then ECHCONFIG); repeat the flag for
+                        more keys. A client whose ECH offer fails (GREASE, a retired key) gets
+                        every key's ECHConfig as retry configs. The summary shows "ECH:" and,
+                        when accepted, "Outer SNI:" (the public name) beside "SNI:" (the inner)
 ${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
 goes to stdout and stdin goes to every open connection. Accepted 0-RTT data is announced on stderr
@@ -117,6 +125,7 @@ export async function sServer(argv: readonly string[]): Promise<number> {
   const config = await serverConfig(flags);
   const www = flags.www === true;
   const quiet = flags.quiet === true;
+  const ech = config.ech !== undefined;
 
   const sessions = new Set<Session>();
   const stdin = stdinBroadcaster(sessions);
@@ -138,7 +147,7 @@ export async function sServer(argv: readonly string[]): Promise<number> {
     }
     const session: Session = { id: accepted, tls };
     sessions.add(session);
-    serve(session, peer, { www, quiet, stdin })
+    serve(session, peer, { www, quiet, stdin, ech })
       .catch((error) => process.stderr.write(`Connection ${session.id}: ${errorLine(error)}\n`))
       .finally(() => {
         sessions.delete(session);
@@ -208,6 +217,15 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   }
   clientAuthFromFlags(flags, config);
   resumptionFromFlags(flags, config);
+  const echKeys = listFlag(flags, 'ech_key').map((path) => {
+    try {
+      return echKeyFromPem(readText(path, 'ECH key file'));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`-ech_key ${path}: ${error instanceof Error ? error.message : error}`);
+    }
+  });
+  if (echKeys.length > 0) config.ech = { keys: echKeys };
   return config;
 }
 
@@ -250,6 +268,8 @@ function clientAuthFromFlags(flags: ParsedFlags, config: ServerConfig): void {
 interface ServeOptions {
   www: boolean;
   quiet: boolean;
+  /** ECH keys are loaded: a rejected ECH offer got retry configs. */
+  ech: boolean;
   stdin: { update(): void };
 }
 
@@ -260,7 +280,8 @@ async function serve(session: Session, peer: PeerAddress, options: ServeOptions)
     const info = await tls.opened;
     if (!options.quiet) {
       const header = `Connection: ${session.id} from ${peer.address}:${peer.port}`;
-      process.stderr.write(`${[header, ...summaryLines(info)].join('\n')}\n`);
+      const lines = summaryLines(info, { echRetryConfigsSent: options.ech });
+      process.stderr.write(`${[header, ...lines].join('\n')}\n`);
     }
     if (options.www) {
       await serveWww(tls);

@@ -1,11 +1,13 @@
 /** The CLI's flag, address and name parsing (src/cli/args.ts, src/cli/names.ts). */
 import { describe, expect, it } from 'vitest';
 import {
+  listFlag,
   parseByteCount,
   parseFlags,
   parseHostPort,
   splitAlpn,
   splitList,
+  stringFlag,
   UsageError,
 } from '../../src/cli/args.ts';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
@@ -42,6 +44,15 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['-nope'], spec)).toThrow(/unknown option/);
     expect(() => parseFlags(['-connect'], spec)).toThrow(/needs a value/);
     expect(() => parseFlags(['stray'], spec)).toThrow(/unexpected argument/);
+  });
+
+  it('collects every value of a repeatable flag in order (-ech_key a -ech_key b)', () => {
+    const repeat = { ech_key: 'repeat', quiet: 'boolean' } as const;
+    const flags = parseFlags(['-ech_key', 'a.pem', '-quiet', '-ech_key', 'b.pem'], repeat);
+    expect(listFlag(flags, 'ech_key')).toEqual(['a.pem', 'b.pem']);
+    expect(listFlag(parseFlags([], repeat), 'ech_key')).toEqual([]);
+    expect(stringFlag(flags, 'ech_key')).toBeUndefined();
+    expect(() => parseFlags(['-ech_key'], repeat)).toThrow(/needs a value/);
   });
 });
 
