@@ -14,6 +14,8 @@
  * its report on stderr.
  */
 
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { shQuote } from './gnutls.ts';
 import type { CertFiles } from './pki.ts';
 import { ROOT } from './pki.ts';
@@ -26,7 +28,50 @@ export interface BsslServerOptions {
   cert: CertFiles;
   /** -early-data: accept 0-RTT (BoringSSL advertises max_early_data_size 14336). */
   earlyData?: boolean;
+  /** Encrypted Client Hello: `-ech-key` and `-ech-config` (files from `generateBsslEch`). */
+  ech?: BsslEchFiles;
   extra?: string[];
+}
+
+/** The files `bssl-tool generate-ech` writes (raw binary, not PEM). */
+export interface BsslEchFiles {
+  /** One ECHConfigList holding `config`, as a client is given it. */
+  list: string;
+  /** One ECHConfig (for `bssl-tool server -ech-config`). */
+  config: string;
+  /** The raw 32-byte X25519 private key (for `-ech-key`). */
+  key: string;
+}
+
+/**
+ * Makes an ECH key with `bssl-tool generate-ech` (DHKEM(X25519, HKDF-SHA256), version 0xfe0d)
+ * into `dir/prefix.{list,config,key}.bin`.
+ */
+export function generateBsslEch(
+  dir: string,
+  prefix: string,
+  publicName: string,
+  configId: number,
+): BsslEchFiles {
+  const files = {
+    list: join(dir, `${prefix}.list.bin`),
+    config: join(dir, `${prefix}.config.bin`),
+    key: join(dir, `${prefix}.key.bin`),
+  };
+  execFileSync('bssl-tool', [
+    'generate-ech',
+    '-out-ech-config-list',
+    files.list,
+    '-out-ech-config',
+    files.config,
+    '-out-private-key',
+    files.key,
+    '-public-name',
+    publicName,
+    '-config-id',
+    String(configId),
+  ]);
+  return files;
 }
 
 /** The `bssl-tool server` argument list. */
@@ -34,6 +79,7 @@ export function bsslServerArgs(options: BsslServerOptions): string[] {
   const args = ['server', '-accept', String(options.port), '-loop', '-min-version', 'tls1.3'];
   args.push('-cert', options.cert.chain, '-key', options.cert.key);
   if (options.earlyData) args.push('-early-data');
+  if (options.ech) args.push('-ech-key', options.ech.key, '-ech-config', options.ech.config);
   args.push(...(options.extra ?? []));
   return args;
 }

@@ -65,6 +65,10 @@ export interface TstclntOptions {
   tickets?: boolean;
   /** Connections in a row (`-L N`): the later ones resume the first one's session. */
   connections?: number;
+  /** SNI and the name verified (`-a`, default localhost). */
+  serverName?: string;
+  /** More arguments, e.g. `-N <base64 ECHConfigList>` (ECH) or `-i 32` (GREASE ECH). */
+  extra?: string[];
 }
 
 /**
@@ -72,11 +76,13 @@ export interface TstclntOptions {
  * (`-G`; NSS leaves it off by default), verifying against the database's root.
  */
 export function startTstclnt(o: TstclntOptions): Proc {
-  const args = ['-h', '127.0.0.1', '-p', String(o.port), '-d', o.db.dir, '-a', 'localhost'];
+  const args = ['-h', '127.0.0.1', '-p', String(o.port), '-d', o.db.dir];
+  args.push('-a', o.serverName ?? 'localhost');
   args.push('-V', o.versions, '-G', '-A', o.requestFile);
   if (o.suite !== undefined) args.push('-c', `:${o.suite.toString(16).padStart(4, '0')}`);
   if (o.tickets) args.push('-u');
   if (o.connections) args.push('-L', String(o.connections));
+  args.push(...(o.extra ?? []));
   return startProc('tstclnt', args);
 }
 
