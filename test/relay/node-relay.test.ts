@@ -350,6 +350,21 @@ describe('Node relay: limits', () => {
     expect(record.bytesIn).toBe(1200);
   });
 
+  it('closes with 1009 on a message over maxMessageBytes, before relaying it', async () => {
+    const port = await echoServer();
+    const { relay, records } = await relayWithLog({
+      allow: [`127.0.0.1:${port}`],
+      limits: { maxMessageBytes: 1000 },
+    });
+    const client = rawClient(`${relay.url}?host=127.0.0.1&port=${port}`);
+    await client.opened;
+    client.ws.send(new Uint8Array(1001));
+    expect((await client.closed).code).toBe(1009);
+    await waitUntil(() => records().some((r) => r.event === 'closed'), 'closed record');
+    expect(records().find((r) => r.event === 'closed')?.bytesIn).toBe(0);
+    expect(relay.stats().active).toBe(0);
+  });
+
   it('closes an idle connection after the idle timeout, and not an active one', async () => {
     const port = await echoServer();
     const { relay } = await relayWithLog({
