@@ -25,6 +25,7 @@ export type {
   PrivateKeySource,
   SigningKey,
 } from './crypto/provider.ts';
+export * from './ech/index.ts';
 export { type ErrorCode, ErrorCodes, TlsError } from './error.ts';
 export type {
   CertificateRequestInfo,
