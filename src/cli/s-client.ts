@@ -20,6 +20,7 @@ import {
   stringFlag,
   UsageError,
 } from './args.ts';
+import { CERT_COMP_FLAGS, CERT_COMP_USAGE, certCompressionFromFlags } from './cert-comp.ts';
 import {
   chooseProvider,
   errorLine,
@@ -59,6 +60,7 @@ const FLAGS: FlagSpec = {
   key: 'string',
   ech_config_list: 'string',
   ech_grease: 'boolean',
+  ...CERT_COMP_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -92,6 +94,7 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         ECH, the handshake fails after printing "ECH: rejected (...)" and, when it
                         sent some, "ECH retry configs: B64" to retry with; exit status 1
   -ech_grease           send a GREASE ECH extension, so ECH users blend in
+${CERT_COMP_USAGE}
 ${REVOCATION_USAGE}
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
 
@@ -159,6 +162,8 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
     options.resendEarlyData = false;
   }
   echFromFlags(flags, options);
+  const certCompression = certCompressionFromFlags(flags);
+  if (certCompression) options.certCompression = certCompression;
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const revocation = revocationFromFlags(flags);

@@ -23,6 +23,7 @@ import {
   stringFlag,
   UsageError,
 } from './args.ts';
+import { CERT_COMP_FLAGS, CERT_COMP_USAGE, certCompressionFromFlags } from './cert-comp.ts';
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { summaryLines } from './summary.ts';
@@ -65,6 +66,7 @@ const FLAGS: FlagSpec = {
   early_data: 'boolean',
   max_early_data: 'string',
   ech_key: 'repeat',
+  ...CERT_COMP_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -97,6 +99,7 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
                         more keys. A client whose ECH offer fails (GREASE, a retired key) gets
                         every key's ECHConfig as retry configs. The summary shows "ECH:" and,
                         when accepted, "Outer SNI:" (the public name) beside "SNI:" (the inner)
+${CERT_COMP_USAGE}
 ${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
 goes to stdout and stdin goes to every open connection. Accepted 0-RTT data is announced on stderr
@@ -226,6 +229,8 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
     }
   });
   if (echKeys.length > 0) config.ech = { keys: echKeys };
+  const certCompression = certCompressionFromFlags(flags);
+  if (certCompression) config.certCompression = certCompression;
   return config;
 }
 
