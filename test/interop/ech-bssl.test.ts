@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEchConfigList, encodeEchConfigList } from '../../src/ech/config.ts';
 import { type EchKeyPair, echKeyToPem, generateEchKey } from '../../src/ech/keys.ts';
 import { TlsError } from '../../src/error.ts';
+import { NamedGroup } from '../../src/msgs/enums.ts';
 import { toBase64 } from '../../src/util/bytes.ts';
 import {
   type BsslEchFiles,
@@ -144,6 +145,22 @@ describe.skipIf(!HAVE_NETNS)('webtls client → bssl-tool server -ech-key (netns
     expect(run.server, run.proc.output).toContain(`${EARLY}after\n`);
   }, 120_000);
 
+  it('across a HelloRetryRequest (bssl-tool server -curves P-256), via s_client', async () => {
+    const args = ['-connect', '127.0.0.1:5054', '-servername', PUBLIC_NAME, '-CAfile', ROOT];
+    args.push('-groups', 'X25519:P-384:P-256', '-ech_config_list', b64(keyA.list));
+    const client = `echo hrr | ${shQuote(WEBTLS_BIN)} s_client ${args.map(shQuote).join(' ')} 2>&1`;
+    const run = await runWithBsslServer(
+      { port: 5054, cert: certFiles('p256'), ech: keyA, extra: ['-curves', 'P-256'] },
+      client,
+    );
+    expect(run.client, run.proc.output).toContain('CLIENT-EXIT 0');
+    expect(run.client).toContain('Group: P-256');
+    expect(run.client).toContain('HelloRetryRequest: yes');
+    expect(run.client).toContain('ECH: accepted');
+    expect(bsslEchReports(run.server), run.proc.output).toEqual(['yes']);
+    expect(run.server).toContain('hrr\n');
+  }, 120_000);
+
   it('webtls s_client -ech_config_list, a stale list, its printed retry configs, -ech_grease', async () => {
     // `raw` is appended unquoted (a shell variable).
     const sClient = (args: string[], raw = '') =>
@@ -261,6 +278,29 @@ describe.skipIf(!HAVE)('bssl-tool client -ech-config-list → webtls server', ()
     }
   });
 
+  it('accept(): accepted across a HelloRetryRequest (the server wants P-256)', async () => {
+    const s = await startWebtlsServer(
+      {
+        certificates: [await loadCert(certFiles('p256')), await loadCert(otherCertFiles())],
+        ech: { keys: [webtlsKey] },
+        groups: [NamedGroup.secp256r1],
+      },
+      readAll,
+    );
+    try {
+      const client = await bsslClient(s.port, INNER_NAME, ['-ech-config-list', webtlsList]);
+      expect(client.output).toContain('Encrypted ClientHello: yes');
+      expect(client.output).toContain('ECDHE curve: P-256');
+      const session = await s.session(0);
+      expect(session.info?.helloRetry).toBe(true);
+      expect(session.info?.ech).toBe('accepted');
+      expect(session.info?.serverName).toBe(INNER_NAME);
+      expect(session.received).toBe('from bssl\n');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('accept(): accepted with a key made by bssl-tool generate-ech', async () => {
     const key: EchKeyPair = {
       privateKey: new Uint8Array(readFileSync(keyA.key)),
@@ -274,6 +314,22 @@ describe.skipIf(!HAVE)('bssl-tool client -ech-config-list → webtls server', ()
       expect(session.info?.ech).toBe('accepted');
       expect(session.info?.serverName).toBe(INNER_NAME);
       expect(session.info?.outerServerName).toBe(PUBLIC_NAME);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a config for a key the server does not hold: bssl-tool fails with ECH_REJECTED', async () => {
+    const s = await server([webtlsKey]);
+    try {
+      const client = await bsslClient(s.port, INNER_NAME, ['-ech-config-list', keyA.list]);
+      // BoringSSL checked the retry handshake against the public name and stops there, sending
+      // ech_required (§6.1.6); bssl-tool does not retry.
+      expect(client.output).toContain('ECH_REJECTED');
+      const session = await s.session(0);
+      expect(session.info?.ech).toBe('rejected');
+      expect(session.info?.serverName).toBe(PUBLIC_NAME);
+      expect(String(session.error)).toMatch(/ech_required/);
     } finally {
       await s.close();
     }

@@ -3,7 +3,8 @@
  * server on 127.0.0.1. tstclnt takes the ECHConfigList in base64 with `-N` and GREASE ECH with
  * `-i SIZE`; NSS 3.87 speaks ECH version 0xfe0d, the version webtls implements
  * (draft-ietf-tls-esni §4), so the offer is accepted:
- * - the inner SNI (other.test) picks the certificate, the outer one is the public name;
+ * - the inner SNI (other.test) picks the certificate, the outer one is the public name, also
+ *   across a HelloRetryRequest;
  * - a config the server no longer holds is rejected with retry configs, which tstclnt prints
  *   (`Received ECH retry_configs:`) after failing with SSL_ERROR_ECH_RETRY_WITH_ECH;
  * - a GREASE offer completes an ordinary handshake;
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEchConfigList } from '../../src/ech/config.ts';
 import { type EchKeyPair, echKeyToPem, generateEchKey } from '../../src/ech/keys.ts';
+import { NamedGroup } from '../../src/msgs/enums.ts';
 import { toBase64 } from '../../src/util/bytes.ts';
 import { makeNssDb, type NssDb, startTstclnt } from './peers/nss.ts';
 import { certFiles, otherCertFiles } from './peers/pki.ts';
@@ -95,6 +97,31 @@ describe.skipIf(!HAVE)('tstclnt -N (ECH) → webtls server', () => {
     expect(session.info?.serverName).toBe(INNER_NAME);
     expect(session.info?.outerServerName).toBe(PUBLIC_NAME);
     expect(session.received).toBe('hello over ech\n');
+  });
+
+  it('is accepted across a HelloRetryRequest (the server wants P-256)', async () => {
+    const hrr = await startWebtlsServer(
+      {
+        certificates: [await loadCert(certFiles('p256')), await loadCert(otherCertFiles())],
+        ech: { keys: [key] },
+        groups: [NamedGroup.secp256r1],
+      },
+      answerAndClose,
+    );
+    try {
+      const client = tstclnt(INNER_NAME, ['-N', listOf(key), '-I', 'x25519,P256'], hrr.port);
+      const { code } = await client.waitExit();
+      expect(code, client.output).toBe(0);
+      expect(client.output).toContain('subject DN: CN=other.test');
+      const session = await hrr.session(0);
+      expect(session.error).toBeUndefined();
+      expect(session.info?.helloRetry).toBe(true);
+      expect(session.info?.group).toBe('P-256');
+      expect(session.info?.ech).toBe('accepted');
+      expect(session.info?.serverName).toBe(INNER_NAME);
+    } finally {
+      await hrr.close();
+    }
   });
 
   it('a retired config is rejected; tstclnt receives the current list as retry configs', async () => {
