@@ -4,7 +4,7 @@
  * `-i SIZE`; NSS 3.87 speaks ECH version 0xfe0d, the version webtls implements
  * (draft-ietf-tls-esni §4), so the offer is accepted:
  * - the inner SNI (other.test) picks the certificate, the outer one is the public name, also
- *   across a HelloRetryRequest;
+ *   across a HelloRetryRequest, and when resuming a ticket (`-L 2 -u`);
  * - a config the server no longer holds is rejected with retry configs, which tstclnt prints
  *   (`Received ECH retry_configs:`) after failing with SSL_ERROR_ECH_RETRY_WITH_ECH;
  * - a GREASE offer completes an ordinary handshake;
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEchConfigList } from '../../src/ech/config.ts';
 import { type EchKeyPair, echKeyToPem, generateEchKey } from '../../src/ech/keys.ts';
 import { NamedGroup } from '../../src/msgs/enums.ts';
+import { AeadTicketer } from '../../src/sessions/ticketer.ts';
 import { toBase64 } from '../../src/util/bytes.ts';
 import { makeNssDb, type NssDb, startTstclnt } from './peers/nss.ts';
 import { certFiles, otherCertFiles } from './peers/pki.ts';
@@ -121,6 +122,39 @@ describe.skipIf(!HAVE)('tstclnt -N (ECH) → webtls server', () => {
       expect(session.info?.serverName).toBe(INNER_NAME);
     } finally {
       await hrr.close();
+    }
+  });
+
+  it('resumes inside ECH: tstclnt -L 2 -u, the second connection resumes a ticket', async () => {
+    const resuming = await startWebtlsServer(
+      {
+        certificates: [await loadCert(certFiles('p256')), await loadCert(otherCertFiles())],
+        ech: { keys: [key] },
+        ticketer: new AeadTicketer(),
+      },
+      answerAndClose,
+    );
+    try {
+      const client = startTstclnt({
+        port: resuming.port,
+        db,
+        versions: 'tls1.3:tls1.3',
+        requestFile: request,
+        serverName: INNER_NAME,
+        tickets: true,
+        connections: 2,
+        extra: ['-N', listOf(key)],
+      });
+      const { code } = await client.waitExit();
+      expect(code, client.output).toBe(0);
+      const [first, second] = [await resuming.session(0), await resuming.session(1)];
+      expect(first.info).toMatchObject({ ech: 'accepted', resumed: false });
+      expect(second.info).toMatchObject({ ech: 'accepted', resumed: true });
+      expect(second.info?.serverName).toBe(INNER_NAME);
+      expect(second.info?.outerServerName).toBe(PUBLIC_NAME);
+      expect(client.output).toContain('1 stateless resume');
+    } finally {
+      await resuming.close();
     }
   });
 
