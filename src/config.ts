@@ -17,6 +17,14 @@ export interface Limits {
   maxBufferedPlaintext?: number;
   /** Consecutive empty records / warning alerts / CCS records tolerated (default 32). */
   maxEmptyRecords?: number;
+  /**
+   * Records one write key may seal before it is replaced: TLS 1.3 sends KeyUpdate
+   * (update_requested) and goes on, TLS 1.2 closes with close_notify. Default: the AEAD's
+   * confidentiality limit (RFC 8446 §5.5: 2^24.5 records for AES-GCM; ChaCha20-Poly1305 has no
+   * practical one); a lower value takes effect, a higher one does not. Low values are for tests
+   * and for the cautious.
+   */
+  aeadRecordLimit?: number;
 }
 
 interface CommonConfig {

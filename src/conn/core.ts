@@ -13,6 +13,8 @@ import {
 } from '../msgs/enums.ts';
 import { encodeHandshake, HandshakeJoiner, type HandshakeMessage } from '../msgs/handshake.ts';
 import { decodeKeyUpdate, encodeKeyUpdate } from '../msgs/key-update.ts';
+import { confidentialityLimit } from '../record/aead-limits.ts';
+import { MAX_PLAINTEXT } from '../record/deframer.ts';
 import { RecordLayer } from '../record/layer.ts';
 import type { RecordProtect, RecordUnprotect } from '../record/protection.ts';
 import { concat, toHex } from '../util/bytes.ts';
@@ -33,6 +35,7 @@ export const defaultLimits: Required<Limits> = {
   maxHandshakeMessage: 64 * 1024,
   maxBufferedPlaintext: 1024 * 1024,
   maxEmptyRecords: 32,
+  aeadRecordLimit: Number.POSITIVE_INFINITY,
 };
 
 /** What the record layer needs to know of the negotiated suite. */
@@ -141,7 +144,43 @@ export abstract class ConnectionCore implements Connection {
       throw new TlsError('INTERNAL_ERROR', 'tls: write before handshake', { layer: 'app' });
     if (this.sentClose) throw new TlsError('CLOSED', 'tls: write after close', { layer: 'app' });
     if (data.length === 0) return;
-    await this.records.send(ContentType.application_data, data);
+    // AEAD usage limits (record/aead-limits.ts): no key seals more records than its limit;
+    // a write that would cross it is split around a key update.
+    let at = 0;
+    while (at < data.length) {
+      const room = this.writeLimit() - Number(this.records.writeCount);
+      if (room <= 0) {
+        await this.rekeyAtLimit();
+        continue;
+      }
+      const end = Math.min(data.length, at + room * MAX_PLAINTEXT);
+      await this.records.send(ContentType.application_data, data.subarray(at, end));
+      at = end;
+    }
+  }
+
+  /** Records the current write key may seal: the AEAD's limit, or a lower configured one. */
+  private writeLimit(): number {
+    const own = confidentialityLimit(this.records.writeAlgorithm);
+    return Math.max(1, Math.min(this.limits.aeadRecordLimit, own));
+  }
+
+  /**
+   * The write key reached its usage limit. TLS 1.3 (RFC 8446 §5.5: "Implementations SHOULD NOT
+   * exceed these limits; when they are reached, a KeyUpdate") updates its key and asks the peer
+   * to update too (§4.6.3 update_requested); TLS 1.2 has no such message, so the connection is
+   * closed with close_notify.
+   */
+  private async rekeyAtLimit(): Promise<void> {
+    if (this.tls12) {
+      this.emit('state', 'AEAD usage limit reached: closing (TLS 1.2)');
+      await this.close();
+      throw new TlsError('CLOSED', 'tls: AEAD usage limit reached; TLS 1.2 closed the connection', {
+        layer: 'app',
+      });
+    }
+    this.emit('state', 'AEAD usage limit reached: key update');
+    await this.sendKeyUpdate(true);
   }
 
   async keyUpdate(requestPeer = false): Promise<void> {
@@ -253,7 +292,8 @@ export abstract class ConnectionCore implements Connection {
   /** Installs the write key derived from a traffic secret, after all output queued so far. */
   async setWriteSecret(secret: Uint8Array): Promise<void> {
     const { key, iv } = await trafficKeys(this.provider, this.hash, secret, this.suite.keyLength);
-    await this.records.setWriteKey(await this.provider.aead(this.suite.aead, key), iv);
+    const aead = this.suite.aead;
+    await this.records.setWriteKey(await this.provider.aead(aead, key), iv, aead);
     this.keying!.writeSecret = secret;
   }
 

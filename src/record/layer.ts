@@ -1,4 +1,4 @@
-import type { AeadKey } from '../crypto/provider.ts';
+import type { AeadAlgorithm, AeadKey } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
 import { ContentType } from '../msgs/enums.ts';
 import { concat } from '../util/bytes.ts';
@@ -178,8 +178,8 @@ export class RecordLayer {
   }
 
   /** Installs a write key, in order with the records queued before it. */
-  setWriteKey(aead: AeadKey, iv: Uint8Array): Promise<void> {
-    return this.setWriteProtection(new RecordSealer(aead, iv));
+  setWriteKey(aead: AeadKey, iv: Uint8Array, algorithm?: AeadAlgorithm): Promise<void> {
+    return this.setWriteProtection(new RecordSealer(aead, iv, algorithm));
   }
 
   /** Installs a write key of either version, in order with the records queued before it. */
@@ -239,6 +239,11 @@ export class RecordLayer {
   /** Records sealed under the current write key (for usage limits). */
   get writeCount(): bigint {
     return this.sealer?.count ?? 0n;
+  }
+
+  /** The current write key's AEAD, when known (for usage limits). */
+  get writeAlgorithm(): AeadAlgorithm | undefined {
+    return this.sealer?.algorithm;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AeadKey } from '../crypto/provider.ts';
+import type { AeadAlgorithm, AeadKey } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
 import { ContentType } from '../msgs/enums.ts';
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER } from './deframer.ts';
@@ -28,6 +28,8 @@ function protectedHeader(length: number): Uint8Array {
 export interface RecordProtect {
   /** Records sealed so far under this key. */
   readonly count: bigint;
+  /** The AEAD, for its usage limit (record/aead-limits.ts). */
+  readonly algorithm?: AeadAlgorithm;
   /** Seals one record of `type`; the sequence number is taken synchronously, in call order. */
   seal(type: number, content: Uint8Array): Promise<Uint8Array>;
 }
@@ -63,6 +65,7 @@ export class RecordSealer implements RecordProtect {
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
+    readonly algorithm?: AeadAlgorithm,
   ) {}
 
   /** How many records this key has sealed (for usage limits). */

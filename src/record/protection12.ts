@@ -1,4 +1,4 @@
-import type { AeadKey } from '../crypto/provider.ts';
+import type { AeadAlgorithm, AeadKey } from '../crypto/provider.ts';
 import type { Tls12Suite } from '../crypto/suites.ts';
 import { TlsError } from '../error.ts';
 import { ContentType } from '../msgs/enums.ts';
@@ -69,6 +69,8 @@ function nonceFor(iv: Uint8Array, explicit: Uint8Array | undefined, seq: bigint)
 export class Tls12Sealer implements RecordProtect {
   private seq = 0n;
   private readonly explicitLength: number;
+  /** The AEAD, for its usage limit (record/aead-limits.ts). */
+  readonly algorithm: AeadAlgorithm;
 
   constructor(
     private readonly aead: AeadKey,
@@ -76,6 +78,7 @@ export class Tls12Sealer implements RecordProtect {
     suite: Tls12Suite,
   ) {
     this.explicitLength = suite.explicitNonceLength;
+    this.algorithm = suite.aead;
   }
 
   get count(): bigint {
