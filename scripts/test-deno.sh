@@ -29,8 +29,10 @@ trap 'rm -f "$log"' EXIT
 
 # Only the environment reads tinyrainbow (used by @vitest/expect) makes to pick colours.
 # --no-check: tsc (npm run check) type-checks these files against vitest's own types.
+# --allow-read for brotli-wasm only: its web build fetches its .wasm by file: URL (certcomp tests).
 NO_COLOR=1 RUST_BACKTRACE=0 "$deno" test --no-check --no-prompt \
-  --allow-env=FORCE_TTY,NO_COLOR,FORCE_COLOR,TERM,CI "${files[@]}" "$@" 2>&1 | tee "$log"
+  --allow-env=FORCE_TTY,NO_COLOR,FORCE_COLOR,TERM,CI --allow-read=node_modules/brotli-wasm \
+  "${files[@]}" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # Deno's summary: `ok | 117 passed | 0 failed (2s)` or `FAILED | 2 passed | 1 failed | ...`.

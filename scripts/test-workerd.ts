@@ -27,6 +27,8 @@ import type { FileReport } from '../test/runtimes/workerd-worker.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const SHIM = join(ROOT, 'test/runtimes/vitest-shim.ts');
 const WORKER = join(ROOT, 'test/runtimes/workerd-worker.ts');
+/** brotli-wasm's web build, initialised with its .wasm imported as a module (workerd's way). */
+const BROTLI = join(ROOT, 'test/runtimes/brotli-wasm-workerd.ts');
 
 /**
  * Tests that cannot run in workerd, by full name, with the reason printed when they are skipped.
@@ -55,7 +57,7 @@ function workerdDate(): string {
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
-/** Bundles the Worker into `outdir`; returns the entry first, then the chunks. */
+/** Bundles the Worker into `outdir`; returns the entry first, then the chunks and .wasm files. */
 async function bundle(files: string[], dir: string, outdir: string): Promise<string[]> {
   const entry = join(dir, 'entry.ts');
   const source = [
@@ -74,7 +76,9 @@ async function bundle(files: string[], dir: string, outdir: string): Promise<str
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    alias: { vitest: SHIM },
+    alias: { vitest: SHIM, 'brotli-wasm': BROTLI },
+    // .wasm files are copied beside the chunks and loaded as CompiledWasm modules.
+    loader: { '.wasm': 'copy' },
     // Left for workerd to refuse, so a test file that imports Node fails alone, as it loads.
     external: ['node:*'],
     metafile: true,
@@ -83,7 +87,7 @@ async function bundle(files: string[], dir: string, outdir: string): Promise<str
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(ROOT, p));
   const main = join(outdir, 'entry.js');
-  return [main, ...outputs.filter((p) => p !== main && p.endsWith('.js'))];
+  return [main, ...outputs.filter((p) => p !== main && /\.(js|wasm)$/.test(p))];
 }
 
 /** Prints one file's failures and skips; returns its counts. */
@@ -134,7 +138,10 @@ async function main(): Promise<number> {
     console.log(`workerd: compatibility date ${compatibilityDate}, no compatibility flags`);
     mf = new Miniflare({
       modulesRoot: outdir,
-      modules: [main, ...chunks].map((path) => ({ type: 'ESModule' as const, path })),
+      modules: [main, ...chunks].map((path) => ({
+        type: path.endsWith('.wasm') ? ('CompiledWasm' as const) : ('ESModule' as const),
+        path,
+      })),
       compatibilityDate,
       compatibilityFlags: [],
     });
