@@ -15,8 +15,50 @@ export interface Limits {
   maxHandshakeMessage?: number;
   /** Decrypted application data buffered before back-pressure (default 1 MiB). */
   maxBufferedPlaintext?: number;
-  /** Consecutive empty records / warning alerts / CCS records tolerated (default 32). */
+  /**
+   * Empty records (zero-length application data) tolerated in a row before the connection ends
+   * with unexpected_message (default 32). Any record that carries data resets the count.
+   */
   maxEmptyRecords?: number;
+  /**
+   * Handshake bytes accepted from the peer before the handshake completes, all messages
+   * together (default 256 KiB). Beyond it: decode_error. Bounds a peer that dribbles a
+   * handshake in tiny records or sends message after message; raise it together with
+   * `maxHandshakeMessage`.
+   */
+  maxHandshakeBytes?: number;
+  /**
+   * Alerts that change nothing (TLS 1.2 warnings; user_canceled in either version) accepted in
+   * a row before the connection ends with unexpected_message (default 4). TLS 1.3 has no other
+   * warnings: every other alert is fatal (RFC 8446 §6.2).
+   */
+  maxWarningAlerts?: number;
+  /**
+   * TLS 1.3 compatibility ChangeCipherSpec records dropped per connection (RFC 8446 §5); one
+   * more ends it with unexpected_message (default 4; a middlebox-compatible peer sends one).
+   */
+  maxCcsRecords?: number;
+  /**
+   * Post-handshake messages (KeyUpdate, NewSessionTicket, ...) accepted in a row without
+   * application data from the peer in between; one more ends the connection with
+   * unexpected_message (default 32). Bounds a KeyUpdate storm, each of which costs a key
+   * derivation and may ask for a KeyUpdate in reply.
+   */
+  maxPostHandshakeWithoutData?: number;
+  /** Certificates accepted in the peer's chain (default 10); more is bad_certificate. */
+  maxCertificateChainLength?: number;
+  /**
+   * Total DER bytes of the certificates in the peer's chain (default 64 KiB); more is
+   * bad_certificate. Checked before any certificate is parsed.
+   */
+  maxCertificateChainBytes?: number;
+  /**
+   * How deep constructed DER values may nest in a peer certificate (default 16; real
+   * certificates nest about 7 deep). Checked before the certificate parser runs; deeper is
+   * bad_certificate. Extension values (inside OCTET STRINGs) are held to the verifier's fixed
+   * bound of 32, so values above 32 change nothing.
+   */
+  maxAsn1Depth?: number;
   /**
    * Records one write key may seal before it is replaced: TLS 1.3 sends KeyUpdate
    * (update_requested) and goes on, TLS 1.2 closes with close_notify. Default: the AEAD's

@@ -35,6 +35,13 @@ export const defaultLimits: Required<Limits> = {
   maxHandshakeMessage: 64 * 1024,
   maxBufferedPlaintext: 1024 * 1024,
   maxEmptyRecords: 32,
+  maxHandshakeBytes: 256 * 1024,
+  maxWarningAlerts: 4,
+  maxCcsRecords: 4,
+  maxPostHandshakeWithoutData: 32,
+  maxCertificateChainLength: 10,
+  maxCertificateChainBytes: 64 * 1024,
+  maxAsn1Depth: 16,
   aeadRecordLimit: Number.POSITIVE_INFINITY,
 };
 
@@ -74,6 +81,14 @@ export abstract class ConnectionCore implements Connection {
   private plaintext: Uint8Array[] = [];
   private plaintextBytes = 0;
   private emptyRun = 0;
+  /** Alerts that changed nothing, in a row (Limits.maxWarningAlerts). */
+  private warningRun = 0;
+  /** TLS 1.3 compatibility CCS records dropped so far (Limits.maxCcsRecords). */
+  private ccsDropped = 0;
+  /** Handshake bytes received before the handshake completed (Limits.maxHandshakeBytes). */
+  private handshakeBytes = 0;
+  /** Post-handshake messages since the peer's last application data. */
+  private postHandshakeRun = 0;
   private failure: TlsError | undefined;
   private processing: Promise<void> = Promise.resolve();
   private sentClose = false;
@@ -101,6 +116,23 @@ export abstract class ConnectionCore implements Connection {
   /** The largest handshake message accepted (Limits.maxHandshakeMessage). */
   get maxHandshakeMessage(): number {
     return this.limits.maxHandshakeMessage;
+  }
+
+  /** The limits in force on this connection: the configured ones over the defaults. */
+  get limitsInEffect(): Readonly<Required<Limits>> {
+    return this.limits;
+  }
+
+  /**
+   * Peer bytes this connection holds, for diagnostics: received but not yet a whole record,
+   * handshake bytes not yet a whole message, and decrypted data not yet read.
+   */
+  get bufferedBytes(): { records: number; handshake: number; plaintext: number } {
+    return {
+      records: this.records.pendingBytes,
+      handshake: this.joiner.bufferedBytes,
+      plaintext: this.plaintextBytes,
+    };
   }
 
   get handshakeComplete(): boolean {
@@ -393,11 +425,20 @@ export abstract class ConnectionCore implements Connection {
     }
   }
 
-  /** Bounds runs of records that carry nothing (a cheap flood otherwise). */
+  /**
+   * Bounds runs of records that carry nothing (a cheap flood otherwise). Only a record with
+   * handshake bytes or application data ends a run of empty records or ignored alerts; only
+   * application data ends a run of post-handshake messages.
+   */
   private countEmpty(type: number, content: Uint8Array): void {
-    const warning = type === ContentType.alert && content[0] === AlertLevel.warning;
-    const empty = content.length === 0 || type === ContentType.change_cipher_spec || warning;
-    this.emptyRun = empty ? this.emptyRun + 1 : 0;
+    const data = type === ContentType.application_data && content.length > 0;
+    if (data) this.postHandshakeRun = 0;
+    if (data || (type === ContentType.handshake && content.length > 0)) {
+      this.emptyRun = 0;
+      this.warningRun = 0;
+      return;
+    }
+    if (content.length === 0) this.emptyRun++;
     if (this.emptyRun > this.limits.maxEmptyRecords) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many empty records in a row', {
         layer: 'record',
@@ -413,6 +454,12 @@ export abstract class ConnectionCore implements Connection {
     const allowed = this.helloSeen && !this.established && !isProtected;
     if (!allowed || content.length !== 1 || content[0] !== 1) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: unexpected ChangeCipherSpec', {
+        layer: 'record',
+      });
+    }
+    // §5 sets no count; a peer sends one (Appendix D.4), so a stream of them is a flood.
+    if (++this.ccsDropped > this.limits.maxCcsRecords) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many ChangeCipherSpec records', {
         layer: 'record',
       });
     }
@@ -452,11 +499,21 @@ export abstract class ConnectionCore implements Connection {
       this.closeReceived = true;
       return;
     }
-    // RFC 8446 §6.1: user_canceled is followed by close_notify; ignore it.
-    if (description === AlertDescription.user_canceled) return;
-    // RFC 5246 §7.2: in TLS 1.2 a warning does not end the connection (runs of them are
-    // bounded by countEmpty). We never renegotiate, so no warning changes anything here.
-    if (this.tls12 && content[0] === AlertLevel.warning) return;
+    // RFC 8446 §6.1: user_canceled is followed by close_notify; ignore it. RFC 5246 §7.2: in
+    // TLS 1.2 a warning does not end the connection; we never renegotiate, so no warning
+    // changes anything here. Neither RFC bounds them: a run longer than maxWarningAlerts is a
+    // flood and ends the connection.
+    const ignored =
+      description === AlertDescription.user_canceled ||
+      (this.tls12 && content[0] === AlertLevel.warning);
+    if (ignored) {
+      if (++this.warningRun > this.limits.maxWarningAlerts) {
+        throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many warning alerts in a row', {
+          layer: 'record',
+        });
+      }
+      return;
+    }
     // RFC 8446 §6.2: every other alert is fatal, whatever its level says.
     throw new TlsError('PEER_ALERT', `tls: peer sent alert ${alertLabel(description)}`, {
       layer: 'peer',
@@ -474,6 +531,17 @@ export abstract class ConnectionCore implements Connection {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: plaintext handshake after keys', {
         layer: 'record',
       });
+    }
+    // The joiner bounds each message (maxHandshakeMessage); this bounds them all together, so
+    // a handshake dribbled in 1-byte records or padded with messages ends (RFC 8446 §5.1 allows
+    // any fragmentation and sets no total).
+    if (!this.established) {
+      this.handshakeBytes += content.length;
+      if (this.handshakeBytes > this.limits.maxHandshakeBytes) {
+        throw new TlsError('DECODE_ERROR', 'tls: handshake larger than maxHandshakeBytes', {
+          layer: 'record',
+        });
+      }
     }
     this.joiner.push(content);
     for (let msg = this.joiner.next(); msg; msg = this.joiner.next()) {
@@ -510,6 +578,13 @@ export abstract class ConnectionCore implements Connection {
 
   /** Post-handshake messages: KeyUpdate on both sides; the rest is the state's business. */
   private async handlePostHandshake(msg: HandshakeMessage): Promise<void> {
+    // RFC 8446 §4.6.3 lets a KeyUpdate come at any time and §4.6.1 sets no count of tickets;
+    // each costs a key derivation or a store, so a run without application data is bounded.
+    if (++this.postHandshakeRun > this.limits.maxPostHandshakeWithoutData) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'tls: too many post-handshake messages in a row', {
+        layer: 'record',
+      });
+    }
     if (msg.type === HandshakeType.key_update && !this.tls12) {
       return this.receiveKeyUpdate(msg.body);
     }
