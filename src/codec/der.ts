@@ -137,6 +137,39 @@ export function checkDer(data: Uint8Array): void {
   }
 }
 
+/**
+ * Whether constructed values in `data` nest deeper than `maxDepth` (the outermost value is at
+ * depth 1). Iterative, so the check itself cannot overflow the stack. Only what parses is
+ * walked: malformed input is left to the parser that follows, which rejects it. Like
+ * `checkDer`, it does not look inside OCTET STRING or BIT STRING contents.
+ */
+export function nestsDeeperThan(data: Uint8Array, maxDepth: number): boolean {
+  const stack: { content: Uint8Array; depth: number }[] = [];
+  const push = (tlv: Tlv, depth: number): boolean => {
+    if ((tlv.tag & 0x20) === 0) return false;
+    if (depth > maxDepth) return true;
+    stack.push({ content: tlv.content, depth });
+    return false;
+  };
+  let top: Tlv;
+  try {
+    top = readTlv(data, 0);
+  } catch {
+    return false;
+  }
+  if (push(top, 1)) return true;
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    let inner: Tlv[];
+    try {
+      inner = children(item.content);
+    } catch {
+      continue;
+    }
+    for (const tlv of inner) if (push(tlv, item.depth + 1)) return true;
+  }
+  return false;
+}
+
 /** Reads DER TLVs in order from a byte range; every read checks bounds and tags. */
 export class DerReader {
   private pos = 0;

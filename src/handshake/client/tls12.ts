@@ -46,7 +46,7 @@ import {
 import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
 import { parseCertificate } from '../../verify/x509.ts';
-import { verifyPeerChain } from '../peer-chain.ts';
+import { checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
 import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import { chooseClientCertificate } from './client-auth.ts';
@@ -222,6 +222,7 @@ class ExpectCertificate extends State12 {
     if (msg.type !== HandshakeType.certificate) throw unexpected(msg, this.name);
     const { ctx, suite } = this.f;
     const chain = decodeCertificate12(msg.body);
+    checkPeerChainLimits(ctx.conn.limitsInEffect, chain);
     // RFC 5246 §7.4.2: the server sends its certificate whenever the key exchange uses one, as
     // every suite we offer does.
     if (chain.length === 0) throw new TlsError('DECODE_ERROR', 'tls: server sent no certificate');

@@ -62,7 +62,7 @@ import {
   offeredAlgorithms,
 } from '../cert-compression.ts';
 import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
-import { verifyPeerChain } from '../peer-chain.ts';
+import { checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
 import {
   type CertificateRequestInfo,
   chooseClientCertificate,
@@ -773,6 +773,10 @@ class ExpectCertificate implements HandshakeState {
         )
       : msg.body;
     const cert = decodeCertificate(body);
+    checkPeerChainLimits(
+      ctx.conn.limitsInEffect,
+      cert.entries.map((e) => e.data),
+    );
     // RFC 8446 §4.4.2: the server's certificate_request_context is empty.
     if (cert.context.length !== 0) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: server certificate with a request context');

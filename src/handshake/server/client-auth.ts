@@ -20,7 +20,7 @@ import type { ClientCertVerifier } from '../../verify/types.ts';
 import { parseCertificate } from '../../verify/x509.ts';
 import { compressionExtension, decompressCertificate } from '../cert-compression.ts';
 import { isTls13SignatureScheme, verifyCertificateVerify } from '../certificate-verify.ts';
-import { asClientVerifierError, verifyPeerChain } from '../peer-chain.ts';
+import { asClientVerifierError, checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
 import type { ServerContext } from './context.ts';
 
 /** How the server authenticates clients, resolved from its config. */
@@ -95,6 +95,10 @@ export class ExpectClientCertificate implements HandshakeState {
       ? await decompressCertificate(conn, ctx.certCompression, msg.body, conn.maxHandshakeMessage)
       : msg.body;
     const cert = decodeCertificate(body);
+    checkPeerChainLimits(
+      conn.limitsInEffect,
+      cert.entries.map((e) => e.data),
+    );
     // §4.4.2: the context echoes the CertificateRequest's.
     if (!equalBytes(cert.context, sent.context)) {
       throw new TlsError('ILLEGAL_PARAMETER', 'tls: client certificate_request_context differs');

@@ -16,7 +16,7 @@ import { decodeCertificate12 } from '../../msgs/certificate12.ts';
 import { HandshakeType, nameOf, SignatureScheme } from '../../msgs/enums.ts';
 import type { HandshakeMessage } from '../../msgs/handshake.ts';
 import { parseCertificate } from '../../verify/x509.ts';
-import { asClientVerifierError, verifyPeerChain } from '../peer-chain.ts';
+import { asClientVerifierError, checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
 import { certificateTypeFor, schemeFitsKey12, verifyCertificateVerify12 } from '../tls12-auth.ts';
 import type { ClientAuth } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
@@ -77,6 +77,7 @@ export class ExpectClientCertificate12 implements HandshakeState {
     const { ctx, auth } = this;
     const { conn } = ctx;
     const chain = decodeCertificate12(msg.body);
+    checkPeerChainLimits(conn.limitsInEffect, chain);
     this.transcript.add(msg.raw);
 
     // §7.4.6: "If the client does not send any certificates, the server MAY at its discretion
