@@ -13,7 +13,8 @@ import type { ConnectOptions, StreamOptions, TlsStream, Transport } from './type
  * @throws TlsError CONFIG when the configuration is unusable (the transport is then released).
  */
 export function connect(transport: Transport, options: ConnectOptions): TlsStream {
-  const { readableHighWaterMark, maxPendingControlBytes, closeTimeoutMs } = options;
+  const { readableHighWaterMark, maxPendingControlBytes, closeTimeoutMs, handshakeTimeoutMs } =
+    options;
   const { serverName, earlyData, resendEarlyData } = options;
   // The options object itself is the config (its stream fields are ignored there), so that
   // connections made with the same options share the default session store.
@@ -25,6 +26,7 @@ export function connect(transport: Transport, options: ConnectOptions): TlsStrea
     readableHighWaterMark,
     maxPendingControlBytes,
     closeTimeoutMs,
+    handshakeTimeoutMs,
   });
 }
 

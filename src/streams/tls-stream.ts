@@ -7,6 +7,7 @@ import type { StreamOptions, TlsStream, Transport } from './types.ts';
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_PENDING_CONTROL_BYTES = 64 * 1024;
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 type ReadableState = 'open' | 'closed' | 'errored' | 'cancelled';
 
@@ -74,6 +75,8 @@ class StreamPump implements TlsStream {
   #closeNotifySent = false;
   #finished = false;
   #failure: TlsError | undefined;
+  /** Fails the connection if the handshake is still running when it fires; cleared at the end. */
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(conn: Connection, transport: Transport, options: StreamOptions) {
     this.#conn = conn;
@@ -108,7 +111,26 @@ class StreamPump implements TlsStream {
       abort: (reason) => this.#abortWritable(reason),
     });
 
+    this.#startHandshakeTimer(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     this.#run().catch(() => undefined);
+  }
+
+  #startHandshakeTimer(ms: number): void {
+    if (!(ms > 0) || !Number.isFinite(ms)) return;
+    this.#handshakeTimer = setTimeout(() => {
+      this.#handshakeTimer = undefined;
+      if (this.#conn.handshakeComplete) return;
+      const error = new TlsError('TRANSPORT', `tls: handshake not complete after ${ms} ms`, {
+        layer: 'transport',
+      });
+      void this.#fail(error);
+    }, ms);
+  }
+
+  #clearHandshakeTimer(): void {
+    if (this.#handshakeTimer === undefined) return;
+    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
   }
 
   get info(): ConnectionInfo {
@@ -201,6 +223,7 @@ class StreamPump implements TlsStream {
     if (this.#conn.failed) throw this.#conn.failed;
     if (!this.#openedSettled && this.#conn.handshakeComplete) {
       this.#openedSettled = true;
+      this.#clearHandshakeTimer();
       this.#openedSignal.resolve(this.#conn.info);
     }
   }
@@ -362,6 +385,7 @@ class StreamPump implements TlsStream {
   async #finish(): Promise<void> {
     if (this.#done()) return;
     this.#finished = true;
+    this.#clearHandshakeTimer();
     this.#wakeDemand();
     if (this.#readableState === 'open') {
       this.#readableState = 'closed';
@@ -379,6 +403,7 @@ class StreamPump implements TlsStream {
   async #fail(error: TlsError): Promise<void> {
     if (this.#done()) return;
     this.#failure = error;
+    this.#clearHandshakeTimer();
     this.#wakeDemand();
 
     // 1. Queue the alert the engine left behind, if it left one.

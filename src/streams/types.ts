@@ -25,6 +25,13 @@ export interface StreamOptions {
   maxPendingControlBytes?: number;
   /** How long a fatal alert or close_notify may take to reach the transport (default 2000 ms). */
   closeTimeoutMs?: number;
+  /**
+   * How long the handshake may take, from the stream's start, before the connection fails with
+   * a TlsError `TRANSPORT` and the transport is released (default 30000 ms; 0 turns it off).
+   * No alert is sent: the peer has done nothing wrong but be slow, and a slow-loris peer would
+   * not read it. Bounds how long a peer that dribbles its handshake can hold a connection.
+   */
+  handshakeTimeoutMs?: number;
 }
 
 /** Options for `connect`: a client configuration plus the name of the server dialled. */
