@@ -82,7 +82,8 @@ describe('webtls ech', () => {
     const ip = webtls(['ech', '-public_name', '10.0.0.1', '-out', join(dir, 'ip.pem')]);
     expect(ip.status).toBe(1);
     expect(ip.stderr).toMatch(/public_name/);
-  });
+    // Five CLI starts in a row: each loads TypeScript through tsx, slow on a loaded machine.
+  }, 120_000);
 
   it.skipIf(!HAVE_OPENSSL)('OpenSSL reads the PRIVATE KEY block as X25519', () => {
     const text = execFileSync('openssl', ['pkey', '-in', out, '-noout', '-text'], {
