@@ -70,7 +70,7 @@ describe.skipIf(!HAVE)('Chromium → webtls server: brotli-compressed Certificat
     await browser?.close();
     await server?.close();
     await server?.settled(10_000);
-    killAllPeers();
+    await killAllPeers();
   });
 
   it('Chromium offers brotli; the server sends its chain brotli-compressed; the page loads', async () => {
