@@ -230,10 +230,17 @@ async function exchange(tls: ReturnType<typeof connect>): Promise<void> {
   })();
   sent.catch(() => undefined);
 
-  // 1. Whichever comes first: the server ends the connection, or stdin ends.
+  // 1. Whichever comes first: the server ends the connection, or stdin ends. When sending
+  //    fails, the connection's reason (often the server's alert) comes from the reading side.
   const first = await Promise.race([
     received.then(() => 'server closed' as const),
-    sent.then(() => 'stdin closed' as const),
+    sent.then(
+      () => 'stdin closed' as const,
+      async (error: unknown) => {
+        await received;
+        throw error;
+      },
+    ),
   ]);
 
   // 2. After our close_notify, give the server a moment to finish and answer. A server that

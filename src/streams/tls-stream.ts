@@ -7,6 +7,12 @@ import type { StreamOptions, TlsStream, Transport } from './types.ts';
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_PENDING_CONTROL_BYTES = 64 * 1024;
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+/** How long a failed transport write waits for the read loop to report the peer's reason. */
+const WRITE_ERROR_GRACE_MS = 100;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 type ReadableState = 'open' | 'closed' | 'errored' | 'cancelled';
@@ -62,6 +68,8 @@ class StreamPump implements TlsStream {
   readonly #closeTimeoutMs: number;
   readonly #openedSignal = deferred<ConnectionInfo>();
   readonly #closedSignal = deferred<void>();
+  /** Settles when the read loop ends, however it ends. */
+  #readLoopDone: Promise<void> = Promise.resolve();
 
   #readController!: ReadableStreamDefaultController<Uint8Array>;
   #writeController!: WritableStreamDefaultController;
@@ -112,7 +120,7 @@ class StreamPump implements TlsStream {
     });
 
     this.#startHandshakeTimer(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
-    this.#run().catch(() => undefined);
+    this.#readLoopDone = this.#run().catch(() => undefined);
   }
 
   #startHandshakeTimer(ms: number): void {
@@ -313,7 +321,21 @@ class StreamPump implements TlsStream {
     await this.opened;
     if (chunk.byteLength === 0) return;
     const sent = await this.#engineCall(() => this.#conn.write(chunk));
-    await sent;
+    try {
+      await sent;
+    } catch (error) {
+      throw await this.#failureAfterWriteError(error);
+    }
+  }
+
+  /**
+   * The error a failed transport write reports: the connection's own failure once the read
+   * loop has had its short look at what arrived (often the peer's fatal alert), else the write
+   * error itself.
+   */
+  async #failureAfterWriteError(error: unknown): Promise<unknown> {
+    await Promise.race([this.#readLoopDone, delay(WRITE_ERROR_GRACE_MS * 2)]);
+    return this.#failure ?? error;
   }
 
   async #closeWritable(): Promise<void> {
@@ -341,8 +363,16 @@ class StreamPump implements TlsStream {
 
   /** A transport write failed: the end of the connection, clean if both sides said goodbye. */
   #onTransportWriteError(error: TlsError): void {
-    if (this.#closeNotifySent && this.#conn.peerClosed) void this.#finish();
-    else void this.#fail(error);
+    if (this.#closeNotifySent && this.#conn.peerClosed) {
+      void this.#finish();
+      return;
+    }
+    // A peer that sends a fatal alert and then resets the connection makes our next write
+    // fail, while its alert may already wait in the transport. The read loop gets a short,
+    // bounded look first, so the peer's reason is what gets reported, not the reset.
+    void Promise.race([this.#readLoopDone, delay(WRITE_ERROR_GRACE_MS)]).then(() =>
+      this.#fail(error),
+    );
   }
 
   /**
