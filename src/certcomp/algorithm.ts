@@ -71,6 +71,11 @@ export class BoundedOutput {
     this.buffer = new Uint8Array(expected);
   }
 
+  /** Bytes accepted so far. */
+  get length(): number {
+    return this.filled;
+  }
+
   /**
    * Appends `chunk`.
    *

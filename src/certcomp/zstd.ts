@@ -6,6 +6,7 @@ import {
   type DecompressProbe,
   decompressError,
 } from './algorithm.ts';
+import { xxh64 } from './xxh64.ts';
 
 /**
  * The largest window a frame may ask for. The decoder allocates the window up front, so it is
@@ -29,6 +30,13 @@ function uintLe(data: Uint8Array, at: number, n: number): number {
   return v;
 }
 
+/** One Zstandard frame's place in the input, and its Content_Checksum if it has one. */
+interface Frame {
+  start: number;
+  end: number;
+  checksum?: number;
+}
+
 /**
  * Walks every frame's header and block headers (RFC 8878 §3.1) without decoding, rejecting what
  * the decoder would otherwise act on unchecked: a window above MAX_WINDOW (it would be
@@ -37,8 +45,9 @@ function uintLe(data: Uint8Array, at: number, n: number): number {
  *
  * @throws TlsError BAD_CERTIFICATE
  */
-export function checkZstdFrames(data: Uint8Array, expected: number): void {
+export function checkZstdFrames(data: Uint8Array, expected: number): Frame[] {
   const fail = (why: string) => decompressError('zstd', why);
+  const frames: Frame[] = [];
   let at = 0;
   if (data.length === 0) throw fail('empty input');
   while (at < data.length) {
@@ -95,14 +104,16 @@ export function checkZstdFrames(data: Uint8Array, expected: number): void {
     }
     if (hasChecksum) p += 4;
     if (p > data.length) throw fail('truncated checksum');
+    frames.push({ start: at, end: p, checksum: hasChecksum ? u32le(data, p - 4) : undefined });
     at = p;
   }
   if (at !== data.length) throw fail('truncated skippable frame');
+  return frames;
 }
 
 /**
  * Decompresses Zstandard `data` into exactly `expected` bytes with fzstd's streaming decoder,
- * after checking the frame headers. The decoder emits one block (at most 128 KiB) at a time and
+ * after checking the frame headers, and verifies each frame's content checksum. The decoder emits one block (at most 128 KiB) at a time and
  * decoding stops at the first block that passes `expected`. Exported for tests (`probe`).
  *
  * @throws TlsError BAD_CERTIFICATE for malformed input or output of the wrong length
@@ -114,13 +125,23 @@ export function zstdDecompressBounded(
 ): Uint8Array {
   const output = new BoundedOutput('zstd', expected);
   probe?.onStart?.(output);
-  checkZstdFrames(data, expected);
-  const decoder = new Decompress((chunk) => output.push(chunk));
-  try {
-    decoder.push(data, true);
-  } catch (error) {
-    if (error instanceof TlsError) throw error;
-    throw decompressError('zstd', 'malformed input', error);
+  // Each frame is decoded on its own, so its checksum covers exactly its output.
+  for (const frame of checkZstdFrames(data, expected)) {
+    const start = output.length;
+    const decoder = new Decompress((chunk) => output.push(chunk));
+    try {
+      decoder.push(data.subarray(frame.start, frame.end), true);
+    } catch (error) {
+      if (error instanceof TlsError) throw error;
+      throw decompressError('zstd', 'malformed input', error);
+    }
+    // RFC 8878 §3.1.1: Content_Checksum is the low 32 bits of XXH64 (seed 0) of the content.
+    if (frame.checksum !== undefined) {
+      const content = output.buffer.subarray(start, output.length);
+      if (Number(xxh64(content) & 0xffffffffn) !== frame.checksum) {
+        throw decompressError('zstd', 'content checksum mismatch');
+      }
+    }
   }
   return output.finish();
 }

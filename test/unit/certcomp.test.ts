@@ -9,6 +9,7 @@ import {
   zlib,
   zstd,
 } from '../../src/certcomp/index.ts';
+import { xxh64 } from '../../src/certcomp/xxh64.ts';
 import { inflateBounded } from '../../src/certcomp/zlib.ts';
 import { zstdDecompressBounded } from '../../src/certcomp/zstd.ts';
 import { TlsError } from '../../src/error.ts';
@@ -259,6 +260,21 @@ describe('zstd (RFC 8879 zstd(3), fzstd, decompress-only)', () => {
     // A compressed block whose content is garbage.
     const garbage = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38, 0x25, 0x00, 0x00]);
     expect(await bad(new Uint8Array([...garbage, 0xff, 0xff, 0xff, 0xff]))).toBe('BAD_CERTIFICATE');
+  });
+
+  it("verifies each frame's content checksum (XXH64) and decodes consecutive frames", async () => {
+    // XXH64 reference values, seed 0.
+    expect(xxh64(new Uint8Array(0))).toBe(0xef46db3751d8e999n);
+    expect(xxh64(new TextEncoder().encode('abc'))).toBe(0x44bc2cf5ad770999n);
+    const fixture = fromBase64(zstdChainBase64);
+    const badSum = fixture.slice();
+    badSum[badSum.length - 1] ^= 0x01;
+    expect(() => zstdDecompressBounded(badSum, chain.length)).toThrow(/checksum/);
+    const twice = await zstd().decompress(
+      new Uint8Array([...fixture, ...fixture]),
+      2 * chain.length,
+    );
+    expect(equalBytes(twice, new Uint8Array([...chain, ...chain]))).toBe(true);
   });
 
   it('stops a 1 GiB bomb after one 128 KiB block', () => {
