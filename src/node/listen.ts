@@ -14,7 +14,8 @@ export interface Listener {
   /** The address actually bound (useful after listening on port 0). */
   readonly address: string;
   readonly port: number;
-  /** Stops accepting; resolves once the listening socket is closed. Open connections live on. */
+  /** Stops accepting; resolves once the listening socket is closed and every accepted
+   * connection has ended (close those first, or this waits for their peers). */
   close(): Promise<void>;
 }
 
