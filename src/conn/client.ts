@@ -51,6 +51,7 @@ export class ClientConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     const negotiable = resolveNegotiable(config, provider);
+    this.info.fips = negotiable.fips;
     const ech = config.ech?.configList ? chooseEchConfig(config.ech.configList) : undefined;
     if (ech) {
       // draft-ietf-tls-esni §6.1: ClientHelloInner "MUST NOT offer to negotiate TLS 1.2 or
