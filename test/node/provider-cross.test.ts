@@ -17,7 +17,7 @@ import {
 } from '../../src/crypto/index.ts';
 import { CipherSuite, NamedGroup, SignatureScheme as S } from '../../src/msgs/enums.ts';
 import { nodeProvider } from '../../src/node/index.ts';
-import { fromUtf8, toHex, utf8 } from '../../src/util/bytes.ts';
+import { bufferSource, fromUtf8, toHex, utf8 } from '../../src/util/bytes.ts';
 import { pemBlocks } from '../../src/util/pem.ts';
 import { parseCertificate } from '../../src/verify/x509.ts';
 import { rejectionCode } from '../unit/crypto-providers.ts';
@@ -181,7 +181,7 @@ describe('node provider specifics', () => {
         'verify',
       ])) as CryptoKeyPair;
       const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
-      const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', pair.privateKey, message));
+      const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', pair.privateKey, bufferSource(message)));
       pairs.push({ spki, sig });
     }
     const verifier = nodeProvider();
