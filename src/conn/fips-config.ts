@@ -15,6 +15,7 @@ import {
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { spkiInfo } from '../crypto/spki.ts';
 import { TlsError } from '../error.ts';
+import type { ClientCertResolver } from '../handshake/client/client-auth.ts';
 import { CipherSuite, groupName, nameOf, SignatureScheme } from '../msgs/enums.ts';
 import { parseCertificate } from '../verify/x509.ts';
 
@@ -60,6 +61,19 @@ export function fipsMode(config: ClientConfig | ServerConfig, provider: CryptoPr
   const ech = 'certificates' in config ? config.ech : config.ech?.configList;
   if (ech) throw refused('Encrypted Client Hello (its HPKE does not run through the provider)');
   return true;
+}
+
+/**
+ * A client certificate resolver whose every answer passes the same check as a configured
+ * certificate: its choice is only known during the handshake. A refused answer ends the
+ * handshake (as any resolver failure does), with the refusal as the error's cause.
+ */
+export function fipsResolver(resolver: ClientCertResolver): ClientCertResolver {
+  return async (request) => {
+    const cert = await resolver(request);
+    if (cert) checkCertifiedKey(cert);
+    return cert;
+  };
 }
 
 function checkCertifiedKey(cert: CertifiedKey): void {

@@ -200,6 +200,17 @@ describe('FIPS mode at config build', () => {
     expect(thrown(() => client({ clientCertificate: weak })).message).toContain('RSA-1024');
   });
 
+  it("refuses a client certificate resolver's Ed25519 answer during the handshake", async () => {
+    const ed = await certifiedKey(subtle, certs.ed25519CertPem, certs.ed25519KeyPem);
+    const c = client({ clientCertResolver: () => ed });
+    const s = new ServerConnection(
+      await fipsServerConfig({ clientAuth: 'required', clientRoots: [certs.caPem] }),
+    );
+    const error = await rejected(pump(c, s));
+    expect(error.code).toBe('INTERNAL_ERROR');
+    expect(String((error.cause as Error).message)).toContain('FIPS mode refuses the Ed25519 key');
+  });
+
   it('refuses TLS 1.2 without the extended master secret, not TLS 1.3 alone', () => {
     const error = thrown(() => client({ requireExtendedMasterSecret: false }));
     expect(error.message).toContain('extended master secret');
