@@ -2,8 +2,8 @@
  * The node provider against real peers on loopback: webtls with `nodeProvider()` as client and
  * as server, against `openssl s_server` / `s_client` (TLS 1.3: every certificate type × group ×
  * suite; TLS 1.2: every suite × group) and node:tls (every certificate type × group × suite).
- * X25519MLKEM768 is proven in memory only (test/node/provider-cross.test.ts): neither OpenSSL
- * 3.0 nor Node 20's node:tls has it.
+ * Neither OpenSSL 3.0 nor Node 20's node:tls has X25519MLKEM768: Chromium is the foreign peer for
+ * it (e2e/chromium-node-provider.test.ts), besides test/node/provider-cross.test.ts in memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
