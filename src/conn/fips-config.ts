@@ -43,7 +43,7 @@ export function fipsMode(config: ClientConfig | ServerConfig, provider: CryptoPr
   }
 
   // 2. TLS 1.2's key derivation is approved only with the extended master secret: FIPS 140-3
-  //    IG D.Q (after SP 800-135 §4.2.2) requires RFC 7627 for the TLS 1.2 KDF.
+  //    IG D.Q approves the SP 800-135 TLS 1.2 KDF only with RFC 7627's extended master secret.
   if (config.minVersion !== 'TLSv1.3' && config.requireExtendedMasterSecret === false) {
     throw refused('TLS 1.2 without the extended master secret (requireExtendedMasterSecret)');
   }
@@ -76,9 +76,15 @@ export function fipsResolver(resolver: ClientCertResolver): ClientCertResolver {
   };
 }
 
+/**
+ * Certificates already checked (a server builds a connection, and runs this, per client). One
+ * whose chain or key is replaced after its first use is not checked again.
+ */
+const approved = new WeakSet<CertifiedKey>();
+
 function checkCertifiedKey(cert: CertifiedKey): void {
   const leaf = cert.chain[0];
-  if (!leaf) return;
+  if (!leaf || approved.has(cert)) return;
   const parsed = parseCertificate(leaf);
   const why = fipsKeyRefusal(spkiInfo(parsed.spki));
   if (why) throw refused(`the ${why} of certificate "${parsed.subject.text}"`);
@@ -89,6 +95,7 @@ function checkCertifiedKey(cert: CertifiedKey): void {
         `"${parsed.subject.text}"`,
     );
   }
+  approved.add(cert);
 }
 
 function refused(what: string): TlsError {
