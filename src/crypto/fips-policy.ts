@@ -94,7 +94,9 @@ export function fipsSchemeAlgorithm(scheme: number): boolean {
 export function fipsKeyRefusal(key: SpkiInfo): string | undefined {
   switch (key.algorithm) {
     case 'ecdsa':
-      return FIPS_CURVES.includes(key.curve ?? '') ? undefined : `ECDSA ${key.curve} key`;
+      return FIPS_CURVES.includes(key.curve ?? '')
+        ? undefined
+        : `ECDSA ${key.curve ?? '(no curve)'} key`;
     case 'rsa':
     case 'rsa-pss': {
       const bits = key.bits ?? 0;

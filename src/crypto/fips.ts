@@ -14,7 +14,6 @@ import {
   FIPS_AEADS,
   FIPS_GROUPS,
   FIPS_HASHES,
-  FIPS_RSA_MIN_BITS,
   FIPS_SIGNATURE_SCHEMES,
   FIPS_TLS13_SUITES,
   fipsKeyRefusal,
@@ -110,10 +109,7 @@ function checkPrivateKey(source: PrivateKeySource): void {
     if (alg.name === 'ECDSA') {
       why = fipsKeyRefusal({ algorithm: 'ecdsa', curve: alg.namedCurve as 'P-256' });
     } else if (alg.name === 'RSA-PSS' || alg.name === 'RSASSA-PKCS1-v1_5') {
-      why =
-        (alg.modulusLength ?? 0) >= FIPS_RSA_MIN_BITS
-          ? undefined
-          : `RSA-${alg.modulusLength} key (FIPS mode needs at least ${FIPS_RSA_MIN_BITS} bits)`;
+      why = fipsKeyRefusal({ algorithm: 'rsa', bits: alg.modulusLength ?? 0 });
     } else {
       why = `${alg.name} key`;
     }
