@@ -4,11 +4,12 @@ import type { Writable } from 'node:stream';
 import { fipsProvider, nobleProvider, subtleProvider } from '../crypto/index.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
+import { nodeProvider } from '../node/index.ts';
 import { UsageError } from './args.ts';
 
 /**
  * The provider named by `-provider`: subtle (default, WebCrypto with noble fallbacks), noble,
- * or fips (WebCrypto restricted to FIPS-approved algorithms).
+ * fips (WebCrypto restricted to FIPS-approved algorithms), or node (node:crypto, synchronous).
  */
 export function chooseProvider(name: string | undefined): CryptoProvider {
   switch (name ?? 'subtle') {
@@ -18,8 +19,10 @@ export function chooseProvider(name: string | undefined): CryptoProvider {
       return nobleProvider();
     case 'fips':
       return fipsProvider();
+    case 'node':
+      return nodeProvider();
     default:
-      throw new UsageError(`unknown provider '${name}' (subtle, noble or fips)`);
+      throw new UsageError(`unknown provider '${name}' (subtle, noble, fips or node)`);
   }
 }
 

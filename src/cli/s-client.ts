@@ -86,7 +86,8 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         -sess_in session allows early data; the summary's "Early data:" line
                         says accepted, rejected (not sent again) or not sent. An attacker can
                         replay early data: send only what is safe to repeat
-  -provider NAME        crypto provider: subtle (default), noble, or fips (FIPS 140-3 approved
+  -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
+                        fastest on Node), or fips (FIPS 140-3 approved
                         algorithms only, through WebCrypto: AES-GCM, P-256/P-384, ECDSA and
                         RSA >= 2048 with SHA-2; a non-approved -groups or suite is a usage
                         error). The summary's "FIPS:" line says whether the connection ran in

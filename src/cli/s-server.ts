@@ -85,7 +85,8 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -www                  answer an HTTP GET with a page describing the connection
   -naccept N            exit after N connections
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
-  -provider NAME        crypto provider: subtle (default), noble, or fips (FIPS 140-3 approved
+  -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
+                        fastest on Node), or fips (FIPS 140-3 approved
                         algorithms only, through WebCrypto: AES-GCM, P-256/P-384, ECDSA and
                         RSA >= 2048 with SHA-2; a non-approved -groups or suite is a usage
                         error). The summary's "FIPS:" line says whether the connection ran in
