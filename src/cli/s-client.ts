@@ -87,11 +87,10 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         says accepted, rejected (not sent again) or not sent. An attacker can
                         replay early data: send only what is safe to repeat
   -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
-                        fastest on Node), or fips (FIPS 140-3 approved
-                        algorithms only, through WebCrypto: AES-GCM, P-256/P-384, ECDSA and
-                        RSA >= 2048 with SHA-2; a non-approved -groups or suite is a usage
-                        error). The summary's "FIPS:" line says whether the connection ran in
-                        FIPS mode
+                        fastest on Node), or fips (FIPS 140-3 approved algorithms only,
+                        through WebCrypto: AES-GCM, P-256/P-384, ECDSA and RSA >= 2048 with
+                        SHA-2; a non-approved -groups or suite is a usage error). The
+                        summary's "FIPS:" line says whether the connection ran in FIPS mode
   -quiet                do not print the connection summary
   -cert FILE -key FILE  a client certificate chain (PEM, leaf first) and its key, sent when
                         the server asks (-key defaults to -cert)

@@ -86,11 +86,10 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -naccept N            exit after N connections
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
   -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
-                        fastest on Node), or fips (FIPS 140-3 approved
-                        algorithms only, through WebCrypto: AES-GCM, P-256/P-384, ECDSA and
-                        RSA >= 2048 with SHA-2; a non-approved -groups or suite is a usage
-                        error). The summary's "FIPS:" line says whether the connection ran in
-                        FIPS mode
+                        fastest on Node), or fips (FIPS 140-3 approved algorithms only,
+                        through WebCrypto: AES-GCM, P-256/P-384, ECDSA and RSA >= 2048 with
+                        SHA-2; a non-approved -groups or suite is a usage error). The
+                        summary's "FIPS:" line says whether the connection ran in FIPS mode
   -quiet                do not print connection summaries
   -verify N             ask clients for a certificate (verified to -CAfile, N intermediates)
   -Verify N             require a client certificate (certificate_required without one)
