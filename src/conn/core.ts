@@ -18,6 +18,7 @@ import { MAX_PLAINTEXT } from '../record/deframer.ts';
 import { RecordLayer } from '../record/layer.ts';
 import type { RecordProtect, RecordUnprotect } from '../record/protection.ts';
 import { concat, toHex } from '../util/bytes.ts';
+import { deriveExport, type ExporterSource } from './exporter.ts';
 import type { Connection, ConnectionInfo, TlsEvent } from './types.ts';
 
 /** One step of a handshake: handles the message it expects and returns the next step. */
@@ -77,6 +78,8 @@ export abstract class ConnectionCore implements Connection {
   protected abstract state: HandshakeState;
   /** client_random, for key-log lines. */
   clientRandom: Uint8Array = new Uint8Array(32);
+  /** What the keying material exporter derives from; set by the handshake (exporter.ts). */
+  exporter: ExporterSource | undefined;
 
   private keying: Keying | undefined;
   private plaintext: Uint8Array[] = [];
@@ -328,6 +331,25 @@ export abstract class ConnectionCore implements Connection {
     const aead = this.suite.aead;
     await this.records.setWriteKey(await this.provider.aead(aead, key), iv, aead);
     this.keying!.writeSecret = secret;
+  }
+
+  /**
+   * Keying material for `label` and `context` (RFC 8446 §7.5, RFC 5705), after the handshake.
+   *
+   * @throws TlsError CONFIG (layer 'app') before the handshake completed or for bad arguments.
+   */
+  exportKeyingMaterial(
+    label: string,
+    context: Uint8Array | undefined,
+    length: number,
+  ): Promise<Uint8Array> {
+    if (!this.established || !this.exporter) {
+      const error = new TlsError('CONFIG', 'tls: no keying material before the handshake', {
+        layer: 'app',
+      });
+      return Promise.reject(error);
+    }
+    return deriveExport(this.provider, this.exporter, label, context?.slice(), length);
   }
 
   /** Writes one SSLKEYLOGFILE line (NSS key log format). */
