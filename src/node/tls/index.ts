@@ -7,6 +7,7 @@ import { checkServerIdentity } from './check-server-identity.ts';
 import { connect } from './connect.ts';
 import { rootCertificatePems } from './root-certificates.ts';
 import { createSecureContext, SecureContext } from './secure-context.ts';
+import { createServer, Server } from './server.ts';
 import { TLSSocket } from './tls-socket.ts';
 
 export type { AltNameError } from './check-server-identity.ts';
@@ -15,6 +16,7 @@ export { type NodeTlsError, toNodeError } from './errors.ts';
 export type { CommonTlsOptions, KeyWithPassphrase, PemInput } from './options.ts';
 export type { DetailedPeerCertificate, PeerCertificate } from './peer-certificate.ts';
 export { createSecureContext, SecureContext } from './secure-context.ts';
+export { createServer, Server, type SNICallback, type TlsServerOptions } from './server.ts';
 export { type CipherNameAndProtocol, TLSSocket, type TLSSocketOptions } from './tls-socket.ts';
 export { checkServerIdentity };
 
@@ -31,6 +33,8 @@ export const rootCertificates: readonly string[] = rootCertificatePems();
 /** Everything above as one object, for `import tls from 'webtls/node/tls'`. */
 const tls = {
   connect,
+  createServer,
+  Server,
   TLSSocket,
   createSecureContext,
   SecureContext,

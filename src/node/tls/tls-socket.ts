@@ -67,7 +67,7 @@ export interface TLSSocketOptions extends CommonTlsOptions {
 export const kServerSetup = Symbol('webtls.serverSetup');
 
 /** Builds a server config for one accepted socket (it may read the ClientHello first). */
-export type ServerSetup = (raw: Duplex) => Promise<ServerConfig>;
+export type ServerSetup = (raw: Duplex, auth: Authorization) => Promise<ServerConfig>;
 
 /** The public form of `getCipher()`. */
 export interface CipherNameAndProtocol {
@@ -170,7 +170,7 @@ export class TLSSocket extends Duplex {
     if (this.destroyed) return;
     if (this.#isServer) {
       const setup = (this.#options as { [kServerSetup]?: ServerSetup })[kServerSetup];
-      const config = await (setup ? setup(raw) : serverConfigFrom(this.#options));
+      const config = await (setup ? setup(raw, this.#auth) : serverConfigFrom(this.#options));
       if (this.destroyed) return;
       this.#run(new ServerConnection({ ...config, keyLog: this.#keyLog() }), raw);
     } else {
