@@ -15,7 +15,7 @@ export type {
 export { ClientConnection, type ClientOptions } from './conn/client.ts';
 export { ServerConnection } from './conn/server.ts';
 export type { Connection, ConnectionInfo, TlsEvent } from './conn/types.ts';
-export { defaultProvider, nobleProvider, subtleProvider } from './crypto/index.ts';
+export { defaultProvider, fipsProvider, nobleProvider, subtleProvider } from './crypto/index.ts';
 export type {
   AeadAlgorithm,
   CryptoProvider,

@@ -1,20 +1,28 @@
 /** What both commands share: providers, key-log files, error reporting, stdout piping. */
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { nobleProvider, subtleProvider } from '../crypto/index.ts';
+import { fipsProvider, nobleProvider, subtleProvider } from '../crypto/index.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
+import { nodeProvider } from '../node/index.ts';
 import { UsageError } from './args.ts';
 
-/** The provider named by `-provider` (default: subtle, WebCrypto with noble fallbacks). */
+/**
+ * The provider named by `-provider`: subtle (default, WebCrypto with noble fallbacks), noble,
+ * fips (WebCrypto restricted to FIPS-approved algorithms), or node (node:crypto, synchronous).
+ */
 export function chooseProvider(name: string | undefined): CryptoProvider {
   switch (name ?? 'subtle') {
     case 'subtle':
       return subtleProvider();
     case 'noble':
       return nobleProvider();
+    case 'fips':
+      return fipsProvider();
+    case 'node':
+      return nodeProvider();
     default:
-      throw new UsageError(`unknown provider '${name}' (subtle or noble)`);
+      throw new UsageError(`unknown provider '${name}' (subtle, noble, fips or node)`);
   }
 }
 

@@ -67,16 +67,17 @@ export function parseTls12Ciphers(names: readonly string[]): number[] {
 
 /**
  * The cipher-suite list from `-ciphersuites` (TLS 1.3) and `-cipher` (TLS 1.2), each defaulting
- * to every suite of its version when only the other is given, as openssl treats them; undefined
- * when neither is given.
+ * to every suite of its version that `allowed` accepts when only the other is given, as openssl
+ * treats them; undefined when neither is given. Named suites are kept as given.
  */
 export function combinedSuites(
   tls13: readonly string[] | undefined,
   tls12: readonly string[] | undefined,
+  allowed: (code: number) => boolean = () => true,
 ): number[] | undefined {
   if (!tls13 && !tls12) return undefined;
   return [
-    ...(tls13 ? parseCipherSuites(tls13) : TLS13_SUITES.map((s) => s.code)),
-    ...(tls12 ? parseTls12Ciphers(tls12) : TLS12_SUITES.map((s) => s.code)),
+    ...(tls13 ? parseCipherSuites(tls13) : TLS13_SUITES.map((s) => s.code).filter(allowed)),
+    ...(tls12 ? parseTls12Ciphers(tls12) : TLS12_SUITES.map((s) => s.code).filter(allowed)),
   ];
 }

@@ -4,6 +4,7 @@
  */
 
 import { certifiedKeyFromPem } from '../certified-key.ts';
+import { fipsSuite } from '../crypto/fips-policy.ts';
 import { decodeEchConfigList } from '../ech/config.ts';
 import { TlsError } from '../error.ts';
 import { tcpTransport } from '../node/index.ts';
@@ -30,6 +31,7 @@ import {
   readText,
   sleep,
 } from './common.ts';
+import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { SessionFileStore } from './session-file.ts';
 import { echRejectedLines, summaryLines } from './summary.ts';
@@ -84,7 +86,11 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         -sess_in session allows early data; the summary's "Early data:" line
                         says accepted, rejected (not sent again) or not sent. An attacker can
                         replay early data: send only what is safe to repeat
-  -provider NAME        crypto provider: subtle (default) or noble
+  -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
+                        fastest on Node), or fips (FIPS 140-3 approved algorithms only,
+                        through WebCrypto: AES-GCM, P-256/P-384, ECDSA and RSA >= 2048 with
+                        SHA-2; a non-approved -groups or suite is a usage error). The
+                        summary's "FIPS:" line says whether the connection ran in FIPS mode
   -quiet                do not print the connection summary
   -cert FILE -key FILE  a client certificate chain (PEM, leaf first) and its key, sent when
                         the server asks (-key defaults to -cert)
@@ -177,8 +183,10 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   const list = combinedSuites(
     suites ? splitList(suites) : undefined,
     ciphers ? splitList(ciphers) : undefined,
+    options.provider!.fips ? fipsSuite : undefined,
   );
   if (list) options.cipherSuites = list;
+  checkFipsFlags(options.provider!, options.groups, options.cipherSuites);
   if (flags.tls1_3 && flags.tls1_2) throw new UsageError('-tls1_2 and -tls1_3 exclude each other');
   if (flags.tls1_3) {
     options.minVersion = 'TLSv1.3';

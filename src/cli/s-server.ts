@@ -4,6 +4,7 @@
  */
 import { certifiedKeyFromPem } from '../certified-key.ts';
 import type { CertifiedKey, ServerConfig } from '../config.ts';
+import { fipsSuite } from '../crypto/fips-policy.ts';
 import { echKeyFromPem } from '../ech/keys.ts';
 import { TlsError } from '../error.ts';
 import { listen, type PeerAddress } from '../node/index.ts';
@@ -25,6 +26,7 @@ import {
 } from './args.ts';
 import { CERT_COMP_FLAGS, CERT_COMP_USAGE, certCompressionFromFlags } from './cert-comp.ts';
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
+import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import { summaryLines } from './summary.ts';
 import {
@@ -83,7 +85,11 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
   -www                  answer an HTTP GET with a page describing the connection
   -naccept N            exit after N connections
   -keylogfile FILE      append SSLKEYLOGFILE lines (anyone holding them can decrypt)
-  -provider NAME        crypto provider: subtle (default) or noble
+  -provider NAME        crypto provider: subtle (default), noble, node (node:crypto, the
+                        fastest on Node), or fips (FIPS 140-3 approved algorithms only,
+                        through WebCrypto: AES-GCM, P-256/P-384, ECDSA and RSA >= 2048 with
+                        SHA-2; a non-approved -groups or suite is a usage error). The
+                        summary's "FIPS:" line says whether the connection ran in FIPS mode
   -quiet                do not print connection summaries
   -verify N             ask clients for a certificate (verified to -CAfile, N intermediates)
   -Verify N             require a client certificate (certificate_required without one)
@@ -183,6 +189,17 @@ function parseNaccept(text: string | undefined): number | undefined {
 
 async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   const provider = chooseProvider(stringFlag(flags, 'provider'));
+  const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
+  const suites = stringFlag(flags, 'ciphersuites');
+  const ciphers = stringFlag(flags, 'cipher');
+  const list = combinedSuites(
+    suites ? splitList(suites) : undefined,
+    ciphers ? splitList(ciphers) : undefined,
+    provider.fips ? fipsSuite : undefined,
+  );
+  const groupList = groups ? parseGroups(splitList(groups)) : undefined;
+  // Before the key files are read: a refused flag is a usage error, not a load failure.
+  checkFipsFlags(provider, groupList, list);
   const load = async (certFlag: string, keyFlag: string): Promise<CertifiedKey | undefined> => {
     const certPath = stringFlag(flags, certFlag);
     const keyPath = stringFlag(flags, keyFlag) ?? certPath;
@@ -203,14 +220,7 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   };
   const alpn = stringFlag(flags, 'alpn');
   if (alpn) config.alpnProtocols = splitAlpn(alpn);
-  const groups = stringFlag(flags, 'groups') ?? stringFlag(flags, 'curves');
-  if (groups) config.groups = parseGroups(splitList(groups));
-  const suites = stringFlag(flags, 'ciphersuites');
-  const ciphers = stringFlag(flags, 'cipher');
-  const list = combinedSuites(
-    suites ? splitList(suites) : undefined,
-    ciphers ? splitList(ciphers) : undefined,
-  );
+  if (groupList) config.groups = groupList;
   if (list) config.cipherSuites = list;
   if (flags.tls1_3 && flags.tls1_2) throw new UsageError('-tls1_2 and -tls1_3 exclude each other');
   const only = flags.tls1_2 ? 'TLSv1.2' : flags.tls1_3 ? 'TLSv1.3' : undefined;

@@ -33,6 +33,7 @@ export function summaryLines(info: ConnectionInfo, context: SummaryContext = {})
     `Peer certificate: ${peerSubject(info)}`,
     `Peer signature: ${info.peerSignatureScheme ?? 'none'}`,
     `Verification: ${info.verification}`,
+    `FIPS: ${info.fips ? 'yes' : 'no'}`,
   ];
 }
 

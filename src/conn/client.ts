@@ -9,6 +9,7 @@ import { defaultSessionStore } from '../sessions/memory-store.ts';
 import { isIpAddress } from '../verify/names.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
+import { fipsResolver } from './fips-config.ts';
 import { resolveNegotiable } from './resolve.ts';
 
 /** Options for one client connection. */
@@ -51,6 +52,7 @@ export class ClientConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     const negotiable = resolveNegotiable(config, provider);
+    this.info.fips = negotiable.fips;
     const ech = config.ech?.configList ? chooseEchConfig(config.ech.configList) : undefined;
     if (ech) {
       // draft-ietf-tls-esni §6.1: ClientHelloInner "MUST NOT offer to negotiate TLS 1.2 or
@@ -85,7 +87,10 @@ export class ClientConnection extends ConnectionCore {
       echGrease: !ech && config.ech?.grease === true,
       certCompression: config.certCompression ?? [],
       clientCertificate: config.clientCertificate,
-      clientCertResolver: config.clientCertResolver,
+      clientCertResolver:
+        negotiable.fips && config.clientCertResolver
+          ? fipsResolver(config.clientCertResolver)
+          : config.clientCertResolver,
       group: (g) => provider.keyExchange(g)!,
     };
   }

@@ -75,6 +75,7 @@ export abstract class ConnectionCore implements Connection {
     certCompression: 'none',
     peerCertificates: [],
     verification: 'not verified',
+    fips: false,
   };
 
   protected readonly records = new RecordLayer();

@@ -3,6 +3,7 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { TLS12_SUITES, tls12Suite, tls13Suite } from '../crypto/suites.ts';
 import { TlsError } from '../error.ts';
 import { NamedGroup, ProtocolVersion } from '../msgs/enums.ts';
+import { fipsMode } from './fips-config.ts';
 
 /** The parts of a config both sides resolve the same way against their provider. */
 export interface Negotiable {
@@ -17,6 +18,11 @@ export interface Negotiable {
   maxVersion: number;
   /** TLS 1.2: refuse peers without the extended master secret (RFC 7627). */
   requireEms: boolean;
+  /**
+   * FIPS mode: the provider is FIPS-capable and everything the config names or leaves in
+   * effect is approved (fips-config.ts); a config that names anything else was refused.
+   */
+  fips: boolean;
 }
 
 /** The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 8446 §4.2.7). */
@@ -41,7 +47,8 @@ function config(message: string): TlsError {
 }
 
 /**
- * Keeps the configured groups and suites the provider implements, in the configured order,
+ * Refuses a FIPS-mode config that names anything not approved (fips-config.ts), keeps the
+ * configured groups and suites the provider implements, in the configured order,
  * resolves the version range, and refuses a config that leaves nothing to negotiate. A version
  * with no usable suite (or, for TLS 1.2, no ECDH group) drops out of the range.
  */
@@ -52,6 +59,7 @@ export function resolveNegotiable(
   let minVersion = version(config_.minVersion, ProtocolVersion.TLSv1_2);
   let maxVersion = version(config_.maxVersion, ProtocolVersion.TLSv1_3);
   if (minVersion > maxVersion) throw config('tls: minVersion is above maxVersion');
+  const fips = fipsMode(config_, provider);
 
   const groups = (config_.groups ?? provider.groups).filter((g) => provider.keyExchange(g));
   if (groups.length === 0) throw config('tls: no usable key-exchange group');
@@ -73,5 +81,6 @@ export function resolveNegotiable(
     minVersion,
     maxVersion,
     requireEms: config_.requireExtendedMasterSecret ?? true,
+    fips,
   };
 }

@@ -38,6 +38,12 @@ export interface ConnectionInfo {
   peerSignatureScheme?: string;
   /** 'OK', 'not verified', or the error code of a failed verification. */
   verification: string;
+  /**
+   * FIPS mode: the provider is FIPS-capable and the config names only approved algorithms, so
+   * whatever this connection negotiates is approved (docs/crypto-providers.md, "FIPS mode").
+   * Known when the connection is created.
+   */
+  fips: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@ import { subtleProvider } from './subtle.ts';
 
 export { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from './defaults.ts';
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-der.ts';
+export { fipsProvider } from './fips.ts';
 export { type NobleProviderOptions, nobleProvider } from './noble.ts';
 export type {
   AeadAlgorithm,

@@ -1,7 +1,8 @@
 /**
  * The CryptoProvider interface: every cryptographic operation webtls performs goes through one.
  * Providers: `subtle` (WebCrypto, with `@noble/*` for what a runtime lacks; the default),
- * `noble` (pure JavaScript), and later `node` and `fips`.
+ * `noble` (pure JavaScript), `fips` (subtle restricted to FIPS 140-3 approved algorithms,
+ * fips.ts), and later `node`.
  *
  * All byte arguments may be views into caller memory; a provider must not keep them past the
  * call, and must copy them before its first `await` if it needs them afterwards.
@@ -95,7 +96,12 @@ export type PrivateKeySource =
 export interface CryptoProvider {
   /** 'subtle' | 'noble' | 'node' | 'fips'. */
   readonly name: string;
-  /** True when every algorithm this provider offers is FIPS 140-3 approved. */
+  /**
+   * True when every algorithm this provider offers is FIPS 140-3 approved and it runs them in a
+   * module that may be validated (never in JavaScript). A config using such a provider is in FIPS
+   * mode: it is checked when its connection is built and refuses anything not approved
+   * (src/conn/fips-config.ts, src/crypto/fips-policy.ts), and `ConnectionInfo.fips` is true.
+   */
   readonly fips: boolean;
 
   /** TLS 1.3 cipher suites (and later TLS 1.2 suites) offered, in preference order. */

@@ -40,6 +40,7 @@ export class FakeEngine implements Connection {
     certCompression: 'none',
     peerCertificates: [],
     verification: 'not verified',
+    fips: false,
   };
   handshakeComplete = false;
   peerClosed = false;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { nobleProvider, subtleProvider } from '../../src/crypto/index.ts';
 import { tls13Suite } from '../../src/crypto/suites.ts';
 import { withFixedKeyShares } from '../../src/crypto/testing.ts';
 import { certificateVerifyContent } from '../../src/handshake/certificate-verify.ts';
@@ -12,6 +11,7 @@ import { HandshakeJoiner } from '../../src/msgs/handshake.ts';
 import { RecordLayer } from '../../src/record/layer.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { parseCertificate } from '../../src/verify/x509.ts';
+import { PROVIDERS } from './crypto-providers.ts';
 import { rfc8448 as v } from './data/rfc8448.ts';
 import { openAll, sealAll } from './record-io.ts';
 
@@ -20,10 +20,7 @@ import { openAll, sealAll } from './record-io.ts';
  * the key exchange, every published secret, traffic key and IV, both Finished values, the
  * server's CertificateVerify, and the protected records byte for byte.
  */
-describe.each([
-  ['subtle', subtleProvider],
-  ['noble', nobleProvider],
-])('RFC 8448 §3 with the %s provider', (_name, make) => {
+describe.each(PROVIDERS)('RFC 8448 §3 with the %s provider', (_name, make) => {
   const base = make();
   const suite = tls13Suite(CipherSuite.TLS_AES_128_GCM_SHA256)!;
   const hash = suite.hash;

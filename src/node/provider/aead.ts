@@ -1,0 +1,69 @@
+/**
+ * AEAD on node:crypto: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 (RFC 8439), which OpenSSL
+ * has natively. Each record gets its own cipher context from a KeyObject made once per traffic
+ * key; every call is synchronous, so caller buffers are read before the returned promise exists
+ * and need no defensive copies.
+ *
+ * Copies: `open` returns OpenSSL's output buffer as it is; `seal` copies the ciphertext once to
+ * append the tag, since node:crypto has no way to write into a caller's buffer.
+ */
+
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  AEAD_TAG_LENGTH,
+  badRecordMac,
+  checkAeadKey,
+  checkNonce,
+} from '../../crypto/noble-aead.ts';
+import type { AeadAlgorithm, AeadKey } from '../../crypto/provider.ts';
+import { plain } from './bytes.ts';
+
+type NodeAeadName = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+const CIPHERS: Record<AeadAlgorithm, NodeAeadName> = {
+  'AES-128-GCM': 'aes-128-gcm',
+  'AES-256-GCM': 'aes-256-gcm',
+  'CHACHA20-POLY1305': 'chacha20-poly1305',
+};
+
+/** A keyed AEAD over node:crypto. Throws as the interface says for bad keys. */
+export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
+  const k = checkAeadKey(alg, key);
+  const secret: KeyObject = createSecretKey(k);
+  k.fill(0);
+  const cipher = CIPHERS[alg];
+  // RFC 8446 §5.3 / RFC 5116: 12-byte nonces and 16-byte tags for all three.
+  const options = { authTagLength: AEAD_TAG_LENGTH };
+
+  return {
+    async seal(nonce, aad, plaintext) {
+      checkNonce(nonce);
+      const c = createCipheriv(cipher as 'aes-128-gcm', secret, nonce, options);
+      c.setAAD(aad);
+      const body = c.update(plaintext);
+      c.final();
+      const out = new Uint8Array(body.length + AEAD_TAG_LENGTH);
+      out.set(body);
+      out.set(c.getAuthTag(), body.length);
+      return out;
+    },
+
+    async open(nonce, aad, ciphertext) {
+      checkNonce(nonce);
+      if (ciphertext.length < AEAD_TAG_LENGTH) throw badRecordMac();
+      const split = ciphertext.length - AEAD_TAG_LENGTH;
+      const d = createDecipheriv(cipher as 'aes-128-gcm', secret, nonce, options);
+      d.setAuthTag(ciphertext.subarray(split));
+      d.setAAD(aad);
+      const body = d.update(ciphertext.subarray(0, split));
+      try {
+        d.final();
+      } catch (e) {
+        // Unauthenticated plaintext never leaves; RFC 8446 §5.2: bad_record_mac.
+        body.fill(0);
+        throw badRecordMac(e);
+      }
+      return plain(body);
+    },
+  };
+}
