@@ -19,6 +19,7 @@ import { RecordLayer } from '../record/layer.ts';
 import type { RecordProtect, RecordUnprotect } from '../record/protection.ts';
 import { toHex } from '../util/bytes.ts';
 import { BufferedIo } from './buffered.ts';
+import { deriveExport, type ExporterSource } from './exporter.ts';
 import type {
   Connection,
   ConnectionInfo,
@@ -84,6 +85,8 @@ export abstract class ConnectionCore implements Connection {
   protected abstract state: HandshakeState;
   /** client_random, for key-log lines. */
   clientRandom: Uint8Array = new Uint8Array(32);
+  /** What the keying material exporter derives from; set by the handshake (exporter.ts). */
+  exporter: ExporterSource | undefined;
 
   private keying: Keying | undefined;
   /** The buffered API's buffers, made on its first use (buffered.ts). */
@@ -456,6 +459,25 @@ export abstract class ConnectionCore implements Connection {
       this.records.setWriteKey(sealer, iv, aead);
       this.keying!.writeSecret = secret;
     };
+  }
+
+  /**
+   * Keying material for `label` and `context` (RFC 8446 §7.5, RFC 5705), after the handshake.
+   *
+   * @throws TlsError CONFIG (layer 'app') before the handshake completed or for bad arguments.
+   */
+  exportKeyingMaterial(
+    label: string,
+    context: Uint8Array | undefined,
+    length: number,
+  ): Promise<Uint8Array> {
+    if (!this.established || !this.exporter) {
+      const error = new TlsError('CONFIG', 'tls: no keying material before the handshake', {
+        layer: 'app',
+      });
+      return Promise.reject(error);
+    }
+    return deriveExport(this.provider, this.exporter, label, context?.slice(), length);
   }
 
   /** Writes one SSLKEYLOGFILE line (NSS key log format). */

@@ -9,3 +9,4 @@ export { type NodeProviderOptions, nodeProvider } from './provider/index.ts';
 export { socketTransport } from './socket-transport.ts';
 export { type SystemStore, systemRoots } from './system-roots.ts';
 export { type TcpOptions, tcpTransport } from './tcp.ts';
+export * as tls from './tls/index.ts';

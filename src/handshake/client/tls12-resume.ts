@@ -1,4 +1,5 @@
 import type { HandshakeState } from '../../conn/core.ts';
+import { tls12Exporter } from '../../conn/exporter.ts';
 import type { Tls12Suite } from '../../crypto/suites.ts';
 import { TlsError } from '../../error.ts';
 import {
@@ -96,6 +97,7 @@ export async function acceptResumption12(
   }
   // RFC 5246 §6.3 / §8.1: the resumed master secret, with this handshake's randoms.
   conn.logKey('CLIENT_RANDOM', session.secret);
+  conn.exporter = tls12Exporter(h.suite.hash, session.secret, h.hello.random, h.serverRandom);
   const keys = await keyBlock(
     ctx.provider,
     h.suite,

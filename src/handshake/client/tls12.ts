@@ -1,5 +1,6 @@
 import type { CertifiedKey } from '../../config.ts';
 import type { HandshakeState } from '../../conn/core.ts';
+import { tls12Exporter } from '../../conn/exporter.ts';
 import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import { spkiInfo } from '../../crypto/spki.ts';
 import { type Tls12Suite, tls12Suite } from '../../crypto/suites.ts';
@@ -338,6 +339,7 @@ class ExpectHelloDoneOrRequest extends State12 {
       ? await extendedMasterSecret(provider, suite.hash, preMaster, await transcript.current())
       : await legacyMasterSecret(provider, suite.hash, preMaster, f.hello.random, f.serverRandom);
     conn.logKey('CLIENT_RANDOM', master);
+    conn.exporter = tls12Exporter(suite.hash, master, f.hello.random, f.serverRandom);
     const keys = await keyBlock(provider, suite, master, f.hello.random, f.serverRandom);
     f.master = master;
     f.keys = keys;

@@ -855,7 +855,9 @@ class ExpectFinished implements HandshakeState {
     const [clientApp, serverApp] = await master.trafficSecrets(serverFinishedHash);
     conn.logKey('CLIENT_TRAFFIC_SECRET_0', clientApp);
     conn.logKey('SERVER_TRAFFIC_SECRET_0', serverApp);
-    conn.logKey('EXPORTER_SECRET', await master.exporterSecret(serverFinishedHash));
+    const exporterSecret = await master.exporterSecret(serverFinishedHash);
+    conn.logKey('EXPORTER_SECRET', exporterSecret);
+    conn.exporter = { version: 'TLSv1.3', hash, exporterSecret };
 
     // Appendix D.4: the dummy ChangeCipherSpec precedes the client's encrypted flight.
     if (ctx.middleboxCompat && !f.sentCcs) await conn.sendCompatCcs();

@@ -1,4 +1,5 @@
 import type { HandshakeState } from '../../conn/core.ts';
+import { tls12Exporter } from '../../conn/exporter.ts';
 import { type Tls12Suite, tls12Suite } from '../../crypto/suites.ts';
 import { TlsError } from '../../error.ts';
 import {
@@ -107,6 +108,7 @@ export async function resumeTls12(
 
   // 2. Keys from the session's master secret and this handshake's randoms (RFC 5246 §6.3).
   conn.logKey('CLIENT_RANDOM', state.secret);
+  conn.exporter = tls12Exporter(suite.hash, state.secret, hello.random, serverRandom);
   const keys = await keyBlock(provider, suite, state.secret, hello.random, serverRandom);
 
   // 3. [NewSessionTicket] (RFC 5077 §3.3), ChangeCipherSpec, Finished.

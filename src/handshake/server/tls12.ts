@@ -1,5 +1,6 @@
 import type { CertifiedKey } from '../../config.ts';
 import type { HandshakeState } from '../../conn/core.ts';
+import { tls12Exporter } from '../../conn/exporter.ts';
 import { TLS12_GROUPS } from '../../conn/resolve.ts';
 import type { KeyShare } from '../../crypto/provider.ts';
 import { type Tls12Suite, tls12Suite } from '../../crypto/suites.ts';
@@ -366,6 +367,7 @@ class ExpectClientKeyExchange implements HandshakeState {
       ? await extendedMasterSecret(provider, suite.hash, preMaster, await transcript.current())
       : await legacyMasterSecret(provider, suite.hash, preMaster, f.clientRandom, f.serverRandom);
     conn.logKey('CLIENT_RANDOM', master);
+    conn.exporter = tls12Exporter(suite.hash, master, f.clientRandom, f.serverRandom);
     f.master = master;
     f.keys = await keyBlock(provider, suite, master, f.clientRandom, f.serverRandom);
     // RFC 5246 §7.4.8: a client that sent a certificate proves its key next.

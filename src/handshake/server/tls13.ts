@@ -408,7 +408,9 @@ export class ExpectClientHello implements HandshakeState {
     const [clientApp, serverApp] = await master.trafficSecrets(finishedHash);
     conn.logKey('CLIENT_TRAFFIC_SECRET_0', clientApp);
     conn.logKey('SERVER_TRAFFIC_SECRET_0', serverApp);
-    conn.logKey('EXPORTER_SECRET', await master.exporterSecret(finishedHash));
+    const exporterSecret = await master.exporterSecret(finishedHash);
+    conn.logKey('EXPORTER_SECRET', exporterSecret);
+    conn.exporter = { version: 'TLSv1.3', hash: suite.hash, exporterSecret };
     await conn.setWriteSecret(serverApp);
     const keys: Keys = { transcript, master, clientSecret, clientApp, suite, alpn, offer };
     const finished = new ExpectFinished(ctx, keys);

@@ -16,9 +16,12 @@ import Module, { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 
-/** What pg needs of a TLS module: `connect`, node:tls's signature. */
+/**
+ * What pg needs of a TLS module: `connect`, called with node:tls's options. Typed loosely so a
+ * module with its own option types fits; at run time it gets what pg passes.
+ */
 export interface TlsModuleLike {
-  connect(options: ConnectionOptions): unknown;
+  connect(options: never): unknown;
 }
 
 /** What pg asked of the swapped-in module. */
@@ -60,7 +63,7 @@ export function routePgTls(tls: TlsModuleLike): PgTlsRoute {
     ...tls,
     connect(options: ConnectionOptions) {
       spy.calls.push(options);
-      const socket = tls.connect(options);
+      const socket = (tls.connect as (options: ConnectionOptions) => unknown)(options);
       spy.sockets.push(socket);
       return socket;
     },
