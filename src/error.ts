@@ -60,6 +60,8 @@ export const ErrorCodes = {
   CLOSED: AlertDescription.close_notify,
   TRUNCATED: AlertDescription.close_notify,
   TRANSPORT: AlertDescription.internal_error,
+  // Write-through API: the caller's output buffer is too small (InsufficientSpaceError).
+  BUFFER_TOO_SMALL: AlertDescription.internal_error,
 } as const;
 export type ErrorCode = keyof typeof ErrorCodes;
 
@@ -105,7 +107,23 @@ export class TlsError extends Error {
 
   /** Whether sending an alert for this error makes sense (not for a peer's alert or EOF). */
   get sendsAlert(): boolean {
-    return this.code !== 'PEER_ALERT' && this.code !== 'CLOSED' && this.code !== 'TRUNCATED';
+    return (
+      this.code !== 'PEER_ALERT' &&
+      this.code !== 'CLOSED' &&
+      this.code !== 'TRUNCATED' &&
+      this.code !== 'BUFFER_TOO_SMALL'
+    );
+  }
+}
+
+/**
+ * Write-through API: the buffer handed in cannot hold what must be written. Nothing was written
+ * and nothing was consumed; call again with at least `required` bytes. Not a connection failure.
+ */
+export class InsufficientSpaceError extends TlsError {
+  constructor(readonly required: number) {
+    super('BUFFER_TOO_SMALL', `tls: output needs ${required} bytes`, { layer: 'app' });
+    this.name = 'InsufficientSpaceError';
   }
 }
 

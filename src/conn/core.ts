@@ -1,7 +1,7 @@
 import type { Limits } from '../config.ts';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import type { Tls13Suite } from '../crypto/suites.ts';
-import { TlsError, toTlsError } from '../error.ts';
+import { InsufficientSpaceError, TlsError, toTlsError } from '../error.ts';
 import { nextTrafficSecret, trafficKeys } from '../keyschedule/tls13.ts';
 import {
   AlertDescription,
@@ -17,9 +17,16 @@ import { confidentialityLimit } from '../record/aead-limits.ts';
 import { MAX_PLAINTEXT } from '../record/deframer.ts';
 import { RecordLayer } from '../record/layer.ts';
 import type { RecordProtect, RecordUnprotect } from '../record/protection.ts';
-import { concat, toHex } from '../util/bytes.ts';
+import { toHex } from '../util/bytes.ts';
+import { BufferedIo } from './buffered.ts';
 import { deriveExport, type ExporterSource } from './exporter.ts';
-import type { Connection, ConnectionInfo, TlsEvent } from './types.ts';
+import type {
+  Connection,
+  ConnectionInfo,
+  EncryptResult,
+  ProcessStatus,
+  TlsEvent,
+} from './types.ts';
 
 /** One step of a handshake: handles the message it expects and returns the next step. */
 export interface HandshakeState {
@@ -82,8 +89,10 @@ export abstract class ConnectionCore implements Connection {
   exporter: ExporterSource | undefined;
 
   private keying: Keying | undefined;
-  private plaintext: Uint8Array[] = [];
-  private plaintextBytes = 0;
+  /** The buffered API's buffers, made on its first use (buffered.ts). */
+  private io: BufferedIo | undefined;
+  /** The write-through API is in use: the buffered one is refused. */
+  private unbuffered = false;
   private emptyRun = 0;
   /** Alerts that changed nothing, in a row (Limits.maxWarningAlerts). */
   private warningRun = 0;
@@ -94,7 +103,9 @@ export abstract class ConnectionCore implements Connection {
   /** Post-handshake messages since the peer's last application data. */
   private postHandshakeRun = 0;
   private failure: TlsError | undefined;
-  private processing: Promise<void> = Promise.resolve();
+  private processing: Promise<unknown> = Promise.resolve();
+  /** Key updates of the write side, one at a time. */
+  private writeKeyChain: Promise<void> = Promise.resolve();
   private sentClose = false;
   private closeReceived = false;
   private established = false;
@@ -129,13 +140,14 @@ export abstract class ConnectionCore implements Connection {
 
   /**
    * Peer bytes this connection holds, for diagnostics: received but not yet a whole record,
-   * handshake bytes not yet a whole message, and decrypted data not yet read.
+   * handshake bytes not yet a whole message, and decrypted data not yet read (the buffered API;
+   * with the write-through API the caller holds records and data).
    */
   get bufferedBytes(): { records: number; handshake: number; plaintext: number } {
     return {
-      records: this.records.pendingBytes,
+      records: this.io?.inputBytes ?? 0,
       handshake: this.joiner.bufferedBytes,
-      plaintext: this.plaintextBytes,
+      plaintext: this.io?.plaintextBytes ?? 0,
     };
   }
 
@@ -151,75 +163,180 @@ export abstract class ConnectionCore implements Connection {
     return this.failure;
   }
 
+  // ---- the buffered API: a thin layer over the write-through one (buffered.ts) ----
+
+  private buffered(): BufferedIo {
+    if (this.unbuffered) {
+      throw new TlsError('INTERNAL_ERROR', 'tls: this connection is driven write-through', {
+        layer: 'app',
+      });
+    }
+    this.io ??= new BufferedIo(this, this.limits.maxBufferedPlaintext);
+    return this.io;
+  }
+
   readTls(data: Uint8Array): void {
-    this.records.receive(data);
+    this.buffered().readTls(data);
   }
 
   takeTls(): Uint8Array | null {
-    return this.records.take();
+    return this.buffered().takeTls();
   }
 
   read(): Uint8Array | null {
-    if (this.plaintext.length === 0) return null;
-    const out = concat(...this.plaintext);
-    this.plaintext = [];
-    this.plaintextBytes = 0;
-    return out;
+    return this.buffered().read();
   }
 
-  /** Runs queued records through the connection. Calls are serialised. */
   process(): Promise<void> {
-    const run = this.processing.then(() => this.processRecords());
+    return this.buffered().process();
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.buffered().write(data);
+  }
+
+  keyUpdate(requestPeer = false): Promise<void> {
+    return this.buffered().keyUpdate(requestPeer);
+  }
+
+  close(): Promise<void> {
+    return this.buffered().close();
+  }
+
+  /** Seals whatever the connection has queued into `takeTls`'s output. */
+  flush(): Promise<void> {
+    return this.buffered().flush();
+  }
+
+  // ---- the write-through API ----
+
+  /**
+   * Processes the TLS bytes at the front of `incoming`, a buffer the caller owns, and says what
+   * to do next. Records are decrypted in place: application data in the status is a view into
+   * `incoming`. Before the next call, use the data, then remove `discard` bytes from the front
+   * of the buffer (and append newly received bytes after the rest). Calls are serialised.
+   *
+   * Throws the TlsError that ended the connection; its alert is then queued (`pendingTlsLength`,
+   * `encodeTls`). Data authenticated before a failure is returned first, the error next call.
+   */
+  processTlsRecords(incoming: Uint8Array): Promise<ProcessStatus> {
+    if (this.io === undefined) this.unbuffered = true;
+    return this.processTlsRecordsFor(incoming);
+  }
+
+  /** `processTlsRecords` without the API guard (the buffered layer calls this). */
+  processTlsRecordsFor(incoming: Uint8Array): Promise<ProcessStatus> {
+    const run = this.processing.then(() => this.processInput(incoming));
     this.processing = run.catch(() => {});
     return run;
   }
 
-  async write(data: Uint8Array): Promise<void> {
+  /** Bytes `encodeTls` will write: queued handshake messages and alerts, sealed. */
+  get pendingTlsLength(): number {
+    return this.records.pendingLength;
+  }
+
+  /**
+   * Seals every queued handshake message and alert into `out`, in order with `encrypt`; returns
+   * the bytes written. Throws InsufficientSpaceError (nothing written) when `out` is too small.
+   */
+  encodeTls(out: Uint8Array): Promise<number> {
+    return this.records.encode(out);
+  }
+
+  /** The bytes `encrypt` needs for `length` bytes of application data, written now. */
+  encryptedLength(length: number): number {
+    let total = this.records.pendingLength;
+    let count = Number(this.records.writeCount);
+    const limit = this.writeLimit();
+    for (let at = 0; at < length; at += MAX_PLAINTEXT) {
+      if (count >= limit && !this.tls12) {
+        // The KeyUpdate (4-byte header, 1-byte body) that moves to a fresh key.
+        total += this.records.recordLength(5);
+        count = 0;
+      }
+      total += this.records.recordLength(Math.min(MAX_PLAINTEXT, length - at));
+      count++;
+    }
+    return total;
+  }
+
+  /**
+   * Encrypts application data straight into `out` (after any queued handshake messages), in
+   * order with `encodeTls`. Throws InsufficientSpaceError (nothing written or consumed) when
+   * `out` holds less than `encryptedLength(plain.length)`.
+   *
+   * AEAD usage limits (record/aead-limits.ts): no key seals more records than its limit. TLS 1.3
+   * moves to a new key with KeyUpdate on the way; TLS 1.2 writes what fits, then close_notify,
+   * and `consumed` says how much of `plain` went out.
+   */
+  encrypt(plain: Uint8Array, out: Uint8Array): Promise<EncryptResult> {
+    try {
+      this.checkWritable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.records.exclusive(() => this.encryptNow(plain, out));
+  }
+
+  private checkWritable(): void {
     this.throwIfFailed();
     if (!this.established)
       throw new TlsError('INTERNAL_ERROR', 'tls: write before handshake', { layer: 'app' });
     if (this.sentClose) throw new TlsError('CLOSED', 'tls: write after close', { layer: 'app' });
-    if (data.length === 0) return;
-    // AEAD usage limits (record/aead-limits.ts): no key seals more records than its limit;
-    // a write that would cross it is split around a key update.
-    let at = 0;
-    while (at < data.length) {
-      const room = this.writeLimit() - Number(this.records.writeCount);
-      if (room <= 0) {
-        await this.rekeyAtLimit();
-        continue;
-      }
-      const end = Math.min(data.length, at + room * MAX_PLAINTEXT);
-      await this.records.send(ContentType.application_data, data.subarray(at, end));
-      at = end;
-    }
   }
 
-  /** Records the current write key may seal: the AEAD's limit, or a lower configured one. */
-  private writeLimit(): number {
-    const own = confidentialityLimit(this.records.writeAlgorithm);
-    return Math.max(1, Math.min(this.limits.aeadRecordLimit, own));
+  private async encryptNow(plain: Uint8Array, out: Uint8Array): Promise<EncryptResult> {
+    this.checkWritable();
+    const need = this.encryptedLength(plain.length);
+    if (out.length < need) throw new InsufficientSpaceError(need);
+    let written = await this.records.encodeQueued(out);
+    const seals: Promise<void>[] = [];
+    let from = 0;
+    while (from < plain.length) {
+      const room = this.writeLimit() - Number(this.records.writeCount);
+      if (room <= 0) {
+        if (this.tls12) {
+          this.emit('state', 'AEAD usage limit reached: closing (TLS 1.2)');
+          this.queueClose();
+          written += await this.records.encodeQueued(out.subarray(written));
+          break;
+        }
+        this.emit('state', 'AEAD usage limit reached: key update');
+        await this.sendKeyUpdate(true);
+        written += await this.records.encodeQueued(out.subarray(written));
+        continue;
+      }
+      const end = Math.min(plain.length, from + room * MAX_PLAINTEXT);
+      const sealed = this.records.sealInto(
+        ContentType.application_data,
+        plain.subarray(from, end),
+        out.subarray(written),
+      );
+      seals.push(sealed.done);
+      written += sealed.written;
+      from = end;
+    }
+    await Promise.all(seals);
+    return { written, consumed: from };
+  }
+
+  /** Queues close_notify (RFC 8446 §6.1, a warning-level alert under the current keys). */
+  queueClose(): void {
+    if (this.sentClose || this.failure) return;
+    this.sentClose = true;
+    this.records.queue(
+      ContentType.alert,
+      new Uint8Array([AlertLevel.warning, AlertDescription.close_notify]),
+    );
+    this.emit('alert', 'close_notify sent');
   }
 
   /**
-   * The write key reached its usage limit. TLS 1.3 (RFC 8446 §5.5: "Implementations SHOULD NOT
-   * exceed these limits; when they are reached, a KeyUpdate") updates its key and asks the peer
-   * to update too (§4.6.3 update_requested); TLS 1.2 has no such message, so the connection is
-   * closed with close_notify.
+   * Queues KeyUpdate and moves the write side to the next key; with `requestPeer`, asks the
+   * peer to update too (RFC 8446 §4.6.3). TLS 1.3 only.
    */
-  private async rekeyAtLimit(): Promise<void> {
-    if (this.tls12) {
-      this.emit('state', 'AEAD usage limit reached: closing (TLS 1.2)');
-      await this.close();
-      throw new TlsError('CLOSED', 'tls: AEAD usage limit reached; TLS 1.2 closed the connection', {
-        layer: 'app',
-      });
-    }
-    this.emit('state', 'AEAD usage limit reached: key update');
-    await this.sendKeyUpdate(true);
-  }
-
-  async keyUpdate(requestPeer = false): Promise<void> {
+  async queueKeyUpdate(requestPeer = false): Promise<void> {
     this.throwIfFailed();
     if (!this.established)
       throw new TlsError('INTERNAL_ERROR', 'tls: key update before handshake', { layer: 'app' });
@@ -230,25 +347,25 @@ export abstract class ConnectionCore implements Connection {
     await this.sendKeyUpdate(requestPeer);
   }
 
-  async close(): Promise<void> {
-    if (this.sentClose || this.failure) return;
-    this.sentClose = true;
-    // RFC 8446 §6.1: close_notify is a warning-level alert, sent under the current keys.
-    await this.records.send(
-      ContentType.alert,
-      new Uint8Array([AlertLevel.warning, AlertDescription.close_notify]),
-    );
-    this.emit('alert', 'close_notify sent');
+  /** Records the current write key may seal: the AEAD's limit, or a lower configured one. */
+  private writeLimit(): number {
+    const own = confidentialityLimit(this.records.writeAlgorithm);
+    return Math.max(1, Math.min(this.limits.aeadRecordLimit, own));
   }
 
   // ---- for the handshake states ----
 
   /** Frames a handshake message, sends it, and returns the framed bytes for the transcript. */
   async sendHandshake(type: number, body: Uint8Array, name: string): Promise<Uint8Array> {
+    return this.queueHandshake(type, body, name);
+  }
+
+  /** `sendHandshake`, synchronously: the message is queued when this returns. */
+  private queueHandshake(type: number, body: Uint8Array, name: string): Uint8Array {
     const framed = encodeHandshake(type, body);
     this.helloSeen = true;
     this.emit('send', name, { bytes: framed.length });
-    await this.records.send(ContentType.handshake, framed);
+    this.records.queue(ContentType.handshake, framed);
     return framed;
   }
 
@@ -256,12 +373,12 @@ export abstract class ConnectionCore implements Connection {
   async sendFramed(framed: Uint8Array, name: string): Promise<void> {
     this.helloSeen = true;
     this.emit('send', name, { bytes: framed.length });
-    await this.records.send(ContentType.handshake, framed);
+    this.records.queue(ContentType.handshake, framed);
   }
 
   /** RFC 8446 Appendix D.4: the single compatibility-mode ChangeCipherSpec record. */
-  sendCompatCcs(): Promise<void> {
-    return this.records.sendPlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+  async sendCompatCcs(): Promise<void> {
+    this.records.queuePlain(ContentType.change_cipher_spec, new Uint8Array([1]));
   }
 
   /** Switches the connection to TLS 1.2 rules (called when TLS 1.2 is negotiated). */
@@ -280,8 +397,8 @@ export abstract class ConnectionCore implements Connection {
    */
   async sendCcsAndProtect(sealer: RecordProtect): Promise<void> {
     this.emit('send', 'ChangeCipherSpec');
-    await this.records.sendPlain(ContentType.change_cipher_spec, new Uint8Array([1]));
-    await this.records.setWriteProtection(sealer);
+    this.records.queuePlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+    this.records.setWriteProtection(sealer);
   }
 
   /** TLS 1.2: installs the read key a ChangeCipherSpec announced. */
@@ -297,7 +414,7 @@ export abstract class ConnectionCore implements Connection {
   /** Sends a warning-level alert (TLS 1.2's no_renegotiation, RFC 5246 §7.2.2). */
   async sendWarning(description: number): Promise<void> {
     this.emit('alert', 'warning sent', { description });
-    await this.records.send(ContentType.alert, new Uint8Array([AlertLevel.warning, description]));
+    this.records.queue(ContentType.alert, new Uint8Array([AlertLevel.warning, description]));
   }
 
   setSuite(suite: Tls13Suite): void {
@@ -327,10 +444,21 @@ export abstract class ConnectionCore implements Connection {
 
   /** Installs the write key derived from a traffic secret, after all output queued so far. */
   async setWriteSecret(secret: Uint8Array): Promise<void> {
+    (await this.prepareWriteSecret(secret))();
+  }
+
+  /**
+   * Derives the write key for a traffic secret and returns the step that installs it, which is
+   * synchronous: nothing can be queued between a KeyUpdate and the key it announces.
+   */
+  private async prepareWriteSecret(secret: Uint8Array): Promise<() => void> {
     const { key, iv } = await trafficKeys(this.provider, this.hash, secret, this.suite.keyLength);
     const aead = this.suite.aead;
-    await this.records.setWriteKey(await this.provider.aead(aead, key), iv, aead);
-    this.keying!.writeSecret = secret;
+    const sealer = await this.provider.aead(aead, key);
+    return () => {
+      this.records.setWriteKey(sealer, iv, aead);
+      this.keying!.writeSecret = secret;
+    };
   }
 
   /**
@@ -382,13 +510,13 @@ export abstract class ConnectionCore implements Connection {
   }
 
   /** Client: sends 0-RTT application data under the early key already installed. */
-  sendEarlyData(data: Uint8Array): Promise<void> {
-    return this.records.send(ContentType.application_data, data);
+  async sendEarlyData(data: Uint8Array): Promise<void> {
+    this.records.queue(ContentType.application_data, data);
   }
 
   /** Client: the second ClientHello after 0-RTT goes out in the clear again. */
-  clearWriteProtection(): Promise<void> {
-    return this.records.clearWriteProtection();
+  async clearWriteProtection(): Promise<void> {
+    this.records.setWriteProtection(undefined);
   }
 
   /** Marks the handshake complete; application data may flow. */
@@ -406,37 +534,60 @@ export abstract class ConnectionCore implements Connection {
   /** Runs once, on the first `process()`: the client sends its ClientHello here. */
   protected async start(): Promise<void> {}
 
-  private async processRecords(): Promise<void> {
+  /** One pass over the caller's buffer (see `processTlsRecords`). */
+  private async processInput(buf: Uint8Array): Promise<ProcessStatus> {
     this.throwIfFailed();
+    const data: Uint8Array[] = [];
+    let earlyBytes = 0;
+    let discard = 0;
+    this.records.beginInput(buf);
     try {
       if (!this.started) {
         this.started = true;
         await this.start();
       }
-      while (!this.closeReceived && this.plaintextBytes < this.limits.maxBufferedPlaintext) {
+      while (!this.closeReceived) {
         const record = await this.records.next();
         if (!record) break;
-        await this.handleRecord(record.type, record.content, record.protected);
+        const wasEstablished = this.established;
+        const content = await this.handleRecord(record.type, record.content, record.protected);
+        discard = record.end;
+        if (content) {
+          if (!wasEstablished) earlyBytes += content.length;
+          data.push(content);
+        }
       }
     } catch (error) {
       await this.fail(toTlsError(error, 'record'));
+      // Authenticated data is never lost: it goes out first, the error next call.
+      if (data.length > 0) return { kind: 'read-traffic', discard, data, earlyBytes };
       throw this.failure;
+    } finally {
+      await this.records.endInput();
     }
+    if (data.length > 0) return { kind: 'read-traffic', discard, data, earlyBytes };
+    if (this.records.pendingLength > 0) return { kind: 'encode-tls-data', discard };
+    if (this.closeReceived) return { kind: this.sentClose ? 'closed' : 'peer-closed', discard };
+    if (!this.established) return { kind: 'blocked-handshake', discard };
+    return { kind: 'write-traffic', discard };
   }
 
   private async handleRecord(
     type: number,
     content: Uint8Array,
     isProtected: boolean,
-  ): Promise<void> {
+  ): Promise<Uint8Array | undefined> {
     this.countEmpty(type, content);
     switch (type) {
       case ContentType.change_cipher_spec:
-        return this.handleCcs(content, isProtected);
+        await this.handleCcs(content, isProtected);
+        return undefined;
       case ContentType.alert:
-        return this.handleAlert(content);
+        this.handleAlert(content);
+        return undefined;
       case ContentType.handshake:
-        return this.handleHandshakeRecord(content, isProtected);
+        await this.handleHandshakeRecord(content, isProtected);
+        return undefined;
       case ContentType.application_data:
         return this.handleApplicationData(content, isProtected);
       default:
@@ -575,7 +726,8 @@ export abstract class ConnectionCore implements Connection {
     }
   }
 
-  private handleApplicationData(content: Uint8Array, isProtected: boolean): void {
+  /** Returns the data, a view into the caller's buffer (none for an empty record). */
+  private handleApplicationData(content: Uint8Array, isProtected: boolean): Uint8Array | undefined {
     // Application data is only valid protected under application keys (RFC 8446 §2), or under
     // the early traffic key while a server accepts 0-RTT data (§4.2.10).
     const early = !this.established && this.earlyLimit !== undefined;
@@ -594,9 +746,7 @@ export abstract class ConnectionCore implements Connection {
       }
       this.info.earlyDataBytes += content.length;
     }
-    if (content.length === 0) return;
-    this.plaintext.push(content);
-    this.plaintextBytes += content.length;
+    return content.length === 0 ? undefined : content;
   }
 
   /** Post-handshake messages: KeyUpdate on both sides; the rest is the state's business. */
@@ -627,19 +777,28 @@ export abstract class ConnectionCore implements Connection {
       await this.sendKeyUpdate(false);
   }
 
-  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    const k = this.keying!;
-    await this.sendHandshake(
-      HandshakeType.key_update,
-      encodeKeyUpdate({
-        requestUpdate: requestPeer
-          ? KeyUpdateRequest.update_requested
-          : KeyUpdateRequest.update_not_requested,
-      }),
-      'KeyUpdate',
-    );
-    const next = await nextTrafficSecret(this.provider, this.hash, k.writeSecret!);
-    await this.setWriteSecret(next);
+  /**
+   * RFC 8446 §4.6.3: KeyUpdate goes out under the old key and everything after it under the new
+   * one. The new key is derived first; queueing the message and installing the key is then one
+   * synchronous step, so no record can slip between them. Updates run one at a time, each from
+   * the secret the one before installed.
+   */
+  private sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    const run = this.writeKeyChain.then(async () => {
+      const next = await nextTrafficSecret(this.provider, this.hash, this.keying!.writeSecret!);
+      const install = await this.prepareWriteSecret(next);
+      const request = requestPeer
+        ? KeyUpdateRequest.update_requested
+        : KeyUpdateRequest.update_not_requested;
+      this.queueHandshake(
+        HandshakeType.key_update,
+        encodeKeyUpdate({ requestUpdate: request }),
+        'KeyUpdate',
+      );
+      install();
+    });
+    this.writeKeyChain = run.catch(() => {});
+    return run;
   }
 
   /** Ends the connection: queue the alert this error sends, and remember the error. */
@@ -650,7 +809,7 @@ export abstract class ConnectionCore implements Connection {
     if (!error.sendsAlert || this.sentClose) return;
     this.sentClose = true;
     try {
-      await this.records.send(ContentType.alert, new Uint8Array([AlertLevel.fatal, error.alert]));
+      this.records.queue(ContentType.alert, new Uint8Array([AlertLevel.fatal, error.alert]));
     } catch {
       // The alert is best effort; the error that ended the connection is what matters.
     }

@@ -46,6 +46,32 @@ export interface ConnectionInfo {
   fips: boolean;
 }
 
+/**
+ * What the caller of the write-through API does next (ConnectionCore.processTlsRecords). In
+ * every case, first act on the status, then remove `discard` bytes from the front of the buffer
+ * that was passed in.
+ */
+export type ProcessStatus =
+  /** Application data, views into the caller's buffer; the first `earlyBytes` are 0-RTT data. */
+  | { kind: 'read-traffic'; discard: number; data: Uint8Array[]; earlyBytes: number }
+  /** Bytes to send: size a buffer with `pendingTlsLength`, fill it with `encodeTls`. */
+  | { kind: 'encode-tls-data'; discard: number }
+  /** The handshake waits for more bytes from the peer. */
+  | { kind: 'blocked-handshake'; discard: number }
+  /** Established and waiting for more bytes; `encrypt` may be called. */
+  | { kind: 'write-traffic'; discard: number }
+  /** The peer sent close_notify; we may still write. */
+  | { kind: 'peer-closed'; discard: number }
+  /** Both sides sent close_notify. */
+  | { kind: 'closed'; discard: number };
+
+/** What `encrypt` did: bytes written to the caller's buffer and plaintext bytes taken. */
+export interface EncryptResult {
+  written: number;
+  /** Less than the input only when TLS 1.2 reached its AEAD usage limit and closed. */
+  consumed: number;
+}
+
 /** A handshake step, for the optional event hook. Never carries secrets. */
 export interface TlsEvent {
   type: 'send' | 'receive' | 'state' | 'alert';

@@ -35,6 +35,17 @@ export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   /** Returns the plaintext, or throws a TlsError with code BAD_RECORD_MAC on failure. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional, for the write-through record layer: `data` holds the plaintext in its first
+   * `data.length - 16` bytes; encrypts them in place and writes the tag after them.
+   */
+  sealInPlace?(nonce: Uint8Array, aad: Uint8Array, data: Uint8Array): Promise<void>;
+  /**
+   * Optional: decrypts `data` (ciphertext || tag) in place; the plaintext is its first
+   * `data.length - 16` bytes. Must leave `data` untouched when authentication fails (it throws
+   * BAD_RECORD_MAC then), since the record may be opened again under another key.
+   */
+  openInPlace?(nonce: Uint8Array, aad: Uint8Array, data: Uint8Array): Promise<void>;
 }
 
 /**

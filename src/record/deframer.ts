@@ -1,4 +1,5 @@
 import { TlsError } from '../error.ts';
+import { InputBuffer } from './input-buffer.ts';
 
 /**
  * RFC 8446 §5.1:
@@ -24,92 +25,77 @@ export const MAX_PLAINTEXT = 1 << 14;
 /** RFC 8446 §5.2: protected records are at most 2^14 + 256 bytes. */
 export const MAX_CIPHERTEXT = (1 << 14) + 256;
 
+/** A record found in a buffer: its parts are views into that buffer; `end` is just past it. */
+export interface FramedRecord extends RawRecord {
+  /** Offset of the fragment in the buffer. */
+  start: number;
+  end: number;
+}
+
+/**
+ * The record that starts at `at` in `buf`, or undefined when the buffer ends before it does.
+ * Its header is checked as soon as it is there, before the body arrives.
+ */
+export function parseRecord(buf: Uint8Array, at: number): FramedRecord | undefined {
+  if (buf.length - at < RECORD_HEADER) return undefined;
+  const type = buf[at];
+  const version = (buf[at + 1] << 8) | buf[at + 2];
+  const length = (buf[at + 3] << 8) | buf[at + 4];
+  // RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An endpoint that receives a
+  // record that exceeds this length MUST terminate the connection with a "record_overflow"
+  // alert." Checked before waiting for the body, so a huge declared length costs nothing.
+  if (length > MAX_CIPHERTEXT) {
+    throw new TlsError('RECORD_OVERFLOW', `tls: record of ${length} bytes exceeds 2^14+256`, {
+      layer: 'record',
+    });
+  }
+  // RFC 8446 §5.1: a TLS 1.x record version byte is 0x03; anything else is not TLS.
+  if (buf[at + 1] !== 0x03) {
+    throw new TlsError('DECODE_ERROR', `tls: bad record version 0x${version.toString(16)}`, {
+      layer: 'record',
+    });
+  }
+  const start = at + RECORD_HEADER;
+  const end = start + length;
+  if (end > buf.length) return undefined;
+  return {
+    type,
+    version,
+    header: buf.subarray(at, start),
+    fragment: buf.subarray(start, end),
+    start,
+    end,
+  };
+}
+
 /**
  * Splits a byte stream into records. Bytes may arrive split or coalesced in any way, down to one
  * byte at a time. It holds at most one incomplete record plus whatever the caller hands it in one
- * call, so a peer cannot make it buffer without bound.
+ * call, so a peer cannot make it buffer without bound. Records it returns own their bytes.
  */
 export class Deframer {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
+  private readonly input = new InputBuffer();
 
   /** Bytes waiting to form records. */
   get pending(): number {
-    return this.buffered;
+    return this.input.length;
   }
 
   push(data: Uint8Array): void {
-    if (data.length === 0) return;
-    this.chunks.push(data.slice());
-    this.buffered += data.length;
+    this.input.append(data);
   }
 
   /** The next complete record, or undefined when more bytes are needed. */
   next(): RawRecord | undefined {
-    if (this.buffered < RECORD_HEADER) return undefined;
-    const header = this.peek(RECORD_HEADER);
-    const type = header[0];
-    const version = (header[1] << 8) | header[2];
-    const length = (header[3] << 8) | header[4];
-
-    // RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An endpoint that receives a
-    // record that exceeds this length MUST terminate the connection with a "record_overflow"
-    // alert." Checked before waiting for the body, so a huge declared length costs nothing.
-    if (length > MAX_CIPHERTEXT) {
-      throw new TlsError('RECORD_OVERFLOW', `tls: record of ${length} bytes exceeds 2^14+256`, {
-        layer: 'record',
-      });
-    }
-    // RFC 8446 §5.1: a TLS 1.x record version byte is 0x03; anything else is not TLS.
-    if (header[1] !== 0x03) {
-      throw new TlsError('DECODE_ERROR', `tls: bad record version 0x${version.toString(16)}`, {
-        layer: 'record',
-      });
-    }
-    if (this.buffered < RECORD_HEADER + length) return undefined;
-    const record = this.take(RECORD_HEADER + length);
+    const found = parseRecord(this.input.view(), 0);
+    if (!found) return undefined;
+    const whole = this.input.view().slice(0, found.end);
+    this.input.discard(found.end);
     return {
-      type,
-      version,
-      header: record.subarray(0, RECORD_HEADER),
-      fragment: record.subarray(RECORD_HEADER),
+      type: found.type,
+      version: found.version,
+      header: whole.subarray(0, RECORD_HEADER),
+      fragment: whole.subarray(RECORD_HEADER),
     };
-  }
-
-  private peek(n: number): Uint8Array {
-    const first = this.chunks[0];
-    if (first.length >= n) return first.subarray(0, n);
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const c of this.chunks) {
-      const take = Math.min(c.length, n - at);
-      out.set(c.subarray(0, take), at);
-      at += take;
-      if (at === n) break;
-    }
-    return out;
-  }
-
-  private take(n: number): Uint8Array {
-    const first = this.chunks[0];
-    let out: Uint8Array;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = new Uint8Array(n);
-      let at = 0;
-      while (at < n) {
-        const c = this.chunks[0];
-        const take = Math.min(c.length, n - at);
-        out.set(c.subarray(0, take), at);
-        at += take;
-        if (take === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(take);
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 }

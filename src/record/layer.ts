@@ -1,8 +1,7 @@
 import type { AeadAlgorithm, AeadKey } from '../crypto/provider.ts';
-import { TlsError } from '../error.ts';
+import { InsufficientSpaceError, TlsError } from '../error.ts';
 import { ContentType } from '../msgs/enums.ts';
-import { concat } from '../util/bytes.ts';
-import { Deframer, MAX_PLAINTEXT, type RawRecord, RECORD_HEADER } from './deframer.ts';
+import { type FramedRecord, MAX_PLAINTEXT, parseRecord, RECORD_HEADER } from './deframer.ts';
 import {
   RecordOpener,
   type RecordProtect,
@@ -13,34 +12,50 @@ import {
 /** A record as the connection sees it: after decryption, with its real content type. */
 export interface InboundRecord {
   type: number;
+  /** A view into the input buffer: protected records are decrypted where they arrived. */
   content: Uint8Array;
   /** Whether it arrived protected. */
   protected: boolean;
+  /** Offset in the input buffer just past this record. */
+  end: number;
 }
 
+/** A record waiting to be sealed into the caller's buffer, with the key it goes out under. */
+interface QueuedRecord {
+  type: number;
+  content: Uint8Array;
+  sealer: RecordProtect | undefined;
+}
+
+/** Records opened ahead of the one being handled, at most this many at a time. */
+const OPEN_AHEAD = 32;
+const EMPTY = new Uint8Array(0);
+
 /**
- * The record layer: frames outgoing data into records (sealed once a write key is set) and turns
- * incoming bytes into records (opened once a read key is set).
+ * The record layer, working on buffers its caller owns.
  *
- * Outgoing records are appended to `output` strictly in call order, even though sealing is
- * async: every operation runs on one chain, and the records within one call are sealed
- * concurrently. Incoming protected records are likewise opened concurrently and handed out in
- * order; when a key changes mid-batch, the rest of the batch is opened again under the new key.
+ * Inbound, between `beginInput(buf)` and `endInput()`, `next()` finds records in `buf` and
+ * decrypts protected ones in place: the content it returns lies inside `buf`. Several complete
+ * records are opened at once and handed out in order; when a key changes mid-batch, the rest of
+ * the batch is opened again under the new key. `endInput()` waits for every open it started, so
+ * nothing writes into `buf` after it returns.
+ *
+ * Outbound, records are queued in order with the key current when they were queued, and sealed
+ * straight into a buffer the caller provides (`encode`). Operations that produce bytes run one
+ * at a time, in call order, so their output is in sequence-number order.
  */
 export class RecordLayer {
-  private readonly deframer = new Deframer();
   private opener: RecordUnprotect | undefined;
   private sealer: RecordProtect | undefined;
-  private output: Uint8Array[] = [];
+  private input: Uint8Array = EMPTY;
+  private cursor = 0;
+  private pendingOpen: { raw: FramedRecord; result: Promise<InboundRecord> }[] = [];
+  private inFlight: Promise<unknown>[] = [];
+  private queued: QueuedRecord[] = [];
+  private queuedBytes = 0;
   private chain: Promise<void> = Promise.resolve();
-  private pendingOpen: { raw: RawRecord; result: Promise<InboundRecord> }[] = [];
   /** Plaintext bytes of undecryptable early data still to be skipped (0: none). */
   private skipBudget = 0;
-
-  /** Queues received bytes. */
-  receive(data: Uint8Array): void {
-    this.deframer.push(data);
-  }
 
   get hasReadKey(): boolean {
     return this.opener !== undefined;
@@ -50,14 +65,33 @@ export class RecordLayer {
     return this.sealer !== undefined;
   }
 
-  /** Bytes received but not yet formed into records. */
-  get pendingBytes(): number {
-    return this.deframer.pending;
+  // ---- inbound ----
+
+  /** Starts reading records from the front of `buf`. */
+  beginInput(buf: Uint8Array): void {
+    this.input = buf;
+    this.cursor = 0;
+    this.pendingOpen = [];
+    this.inFlight = [];
+  }
+
+  /** Ends the pass over the buffer: waits for every decryption started in it. */
+  async endInput(): Promise<void> {
+    const running = this.inFlight;
+    this.pendingOpen = [];
+    this.inFlight = [];
+    this.input = EMPTY;
+    await Promise.allSettled(running);
+  }
+
+  /** Bytes of the buffer not yet formed into records handed out. */
+  get unreadBytes(): number {
+    return this.input.length - this.cursor;
   }
 
   /**
-   * The next inbound record, or undefined when more bytes are needed. Protected records are
-   * opened here; several ready records are opened at once.
+   * The next inbound record, or undefined when the buffer holds no further complete record.
+   * Protected records are opened here; several ready records are opened at once.
    */
   async next(): Promise<InboundRecord | undefined> {
     while (this.skipBudget > 0 && this.pendingOpen.length === 0) {
@@ -66,10 +100,21 @@ export class RecordLayer {
     }
     if (this.pendingOpen.length === 0) this.startOpens();
     const first = this.pendingOpen.shift();
-    if (first) return first.result;
-    const raw = this.deframer.next();
+    if (first) {
+      const record = await first.result;
+      if (record.protected) record.content = inPlace(record.content, first.raw);
+      return record;
+    }
+    const raw = this.frame();
     if (!raw) return undefined;
-    return { type: raw.type, content: raw.fragment, protected: false };
+    return { type: raw.type, content: raw.fragment, protected: false, end: raw.end };
+  }
+
+  /** The next complete record in the buffer, moving past it. */
+  private frame(): FramedRecord | undefined {
+    const raw = parseRecord(this.input, this.cursor);
+    if (raw) this.cursor = raw.end;
+    return raw;
   }
 
   /**
@@ -77,10 +122,10 @@ export class RecordLayer {
    * a record that does not open leaves the sequence number where it was.
    */
   private async nextSkipping(): Promise<InboundRecord | undefined | 'skipped'> {
-    const raw = this.deframer.next();
+    const raw = this.frame();
     if (!raw) return undefined;
     if (raw.type !== ContentType.application_data) {
-      return { type: raw.type, content: raw.fragment, protected: false };
+      return { type: raw.type, content: raw.fragment, protected: false, end: raw.end };
     }
     // No read key yet (after a HelloRetryRequest): the early data is not ours to read.
     const opened = this.opener?.tryOpen
@@ -92,7 +137,8 @@ export class RecordLayer {
     }
     // RFC 8446 §4.2.10: skipping ends with the first record that deprotects.
     this.skipBudget = 0;
-    return { type: opened.type, content: opened.content, protected: true };
+    const content = inPlace(opened.content, raw);
+    return { type: opened.type, content, protected: true, end: raw.end };
   }
 
   /**
@@ -105,7 +151,7 @@ export class RecordLayer {
     this.skipBudget = Math.max(0, bytes);
   }
 
-  private spendSkipBudget(raw: RawRecord): void {
+  private spendSkipBudget(raw: FramedRecord): void {
     const plaintext = Math.max(0, raw.fragment.length - SKIPPED_OVERHEAD);
     if (plaintext > this.skipBudget) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'tls: more rejected early data than allowed', {
@@ -119,32 +165,28 @@ export class RecordLayer {
   private startOpens(): void {
     const opener = this.opener;
     if (!opener) return;
-    while (this.pendingOpen.length < 32) {
-      const raw = this.peekProtected(opener);
+    while (this.pendingOpen.length < OPEN_AHEAD) {
+      const raw = this.frame();
       if (!raw) return;
-      const result = opener
-        .open(raw.header, raw.fragment)
-        .then((r): InboundRecord => ({ type: r.type, content: r.content, protected: true }));
-      result.catch(() => {}); // Observed by next(); also silences a dropped speculative open.
-      this.pendingOpen.push({ raw, result });
+      // Only application_data records are protected in TLS 1.3 (RFC 8446 §5.2); in TLS 1.2 all
+      // but ChangeCipherSpec are. A batch stops at anything else, so plaintext records keep
+      // their place in the stream.
+      if (!opener.covers(raw.type)) {
+        const plain = { type: raw.type, content: raw.fragment, protected: false, end: raw.end };
+        this.pendingOpen.push({ raw, result: Promise.resolve(plain) });
+        return;
+      }
+      this.pendingOpen.push({ raw, result: this.open(opener, raw) });
     }
   }
 
-  /** Takes the next record if it is a protected one; other record types stop the batch. */
-  private peekProtected(opener: RecordUnprotect): RawRecord | undefined {
-    // Only application_data records are protected in TLS 1.3 (RFC 8446 §5.2); in TLS 1.2 all
-    // but ChangeCipherSpec are. A batch stops at anything else, so plaintext records keep their
-    // place in the stream.
-    const raw = this.deframer.next();
-    if (!raw) return undefined;
-    if (!opener.covers(raw.type)) {
-      this.pendingOpen.push({
-        raw,
-        result: Promise.resolve({ type: raw.type, content: raw.fragment, protected: false }),
-      });
-      return undefined;
-    }
-    return raw;
+  private open(opener: RecordUnprotect, raw: FramedRecord): Promise<InboundRecord> {
+    const result = opener
+      .open(raw.header, raw.fragment)
+      .then((r): InboundRecord => ({ ...r, protected: true, end: raw.end }));
+    result.catch(() => {}); // Observed by next(); also silences a dropped speculative open.
+    this.inFlight.push(result);
+    return result;
   }
 
   /** Installs a read key. Records already being opened under the old key are reopened. */
@@ -155,85 +197,118 @@ export class RecordLayer {
   /** Installs a read key of either version (see `setReadKey`). */
   setReadProtection(opener: RecordUnprotect): void {
     this.opener = opener;
-    const redo = this.pendingOpen;
-    this.pendingOpen = [];
-    for (const p of redo) {
-      if (!opener.covers(p.raw.type)) {
-        this.pendingOpen.push(p);
-        continue;
-      }
-      const result = opener
-        .open(p.raw.header, p.raw.fragment)
-        .then((r): InboundRecord => ({ type: r.type, content: r.content, protected: true }));
-      result.catch(() => {});
-      this.pendingOpen.push({ raw: p.raw, result });
-    }
+    // An open under the old key fails without touching the buffer (AeadKey.openInPlace), so
+    // the same bytes can be opened again under the new one.
+    this.pendingOpen = this.pendingOpen.map((p) =>
+      opener.covers(p.raw.type) ? { raw: p.raw, result: this.open(opener, p.raw) } : p,
+    );
   }
 
-  /** Runs `op` after every output operation queued before it. */
-  private enqueue(op: () => Promise<void> | void): Promise<void> {
+  // ---- outbound ----
+
+  /** Installs a write key, for every record queued or written from now on. */
+  setWriteKey(aead: AeadKey, iv: Uint8Array, algorithm?: AeadAlgorithm): void {
+    this.setWriteProtection(new RecordSealer(aead, iv, algorithm));
+  }
+
+  /** Installs a write key of either version (undefined: send in the clear from here on). */
+  setWriteProtection(sealer: RecordProtect | undefined): void {
+    this.sealer = sealer;
+  }
+
+  /** Queues `data` as records of `type`, under the current write key. The data is copied. */
+  queue(type: number, data: Uint8Array): void {
+    const copy = data.slice();
+    let at = 0;
+    do {
+      this.push(type, copy.subarray(at, at + MAX_PLAINTEXT), this.sealer);
+      at += MAX_PLAINTEXT;
+    } while (at < copy.length);
+  }
+
+  /** Queues a record sent in the clear whatever the keys (the compatibility-mode CCS). */
+  queuePlain(type: number, data: Uint8Array): void {
+    this.push(type, data.slice(), undefined);
+  }
+
+  private push(type: number, content: Uint8Array, sealer: RecordProtect | undefined): void {
+    this.queued.push({ type, content, sealer });
+    this.queuedBytes += recordLength(sealer, content.length);
+  }
+
+  /** Bytes the queued records take once sealed. */
+  get pendingLength(): number {
+    return this.queuedBytes;
+  }
+
+  /** The sealed size of `length` bytes of `type` under the current write key. */
+  sealedLength(length: number): number {
+    let total = 0;
+    for (let at = 0; at < length; at += MAX_PLAINTEXT) {
+      total += recordLength(this.sealer, Math.min(MAX_PLAINTEXT, length - at));
+    }
+    return total;
+  }
+
+  /**
+   * Runs `op` after every output operation started before it: the one way to produce bytes,
+   * so bytes come out in the order sequence numbers were taken.
+   */
+  exclusive<T>(op: () => Promise<T>): Promise<T> {
     const run = this.chain.then(op);
-    this.chain = run.catch(() => {});
+    this.chain = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
-  /** Installs a write key, in order with the records queued before it. */
-  setWriteKey(aead: AeadKey, iv: Uint8Array, algorithm?: AeadAlgorithm): Promise<void> {
-    return this.setWriteProtection(new RecordSealer(aead, iv, algorithm));
+  /** Seals every queued record into `out` (use within `exclusive`). Returns bytes written. */
+  async encodeQueued(out: Uint8Array): Promise<number> {
+    if (out.length < this.queuedBytes) throw new InsufficientSpaceError(this.queuedBytes);
+    const records = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    const seals: Promise<void>[] = [];
+    let at = 0;
+    for (const r of records) {
+      const length = recordLength(r.sealer, r.content.length);
+      const dest = out.subarray(at, at + length);
+      if (r.sealer) seals.push(r.sealer.sealInto(r.type, r.content, dest));
+      else writePlain(r.type, r.content, dest);
+      at += length;
+    }
+    await Promise.all(seals);
+    return at;
   }
 
-  /** Installs a write key of either version, in order with the records queued before it. */
-  setWriteProtection(sealer: RecordProtect): Promise<void> {
-    return this.enqueue(() => {
-      this.sealer = sealer;
-    });
+  /**
+   * Seals `data` as records of `type` under the current write key into `out`, which must hold
+   * `sealedLength(data.length)` bytes (use within `exclusive`, after `encodeQueued`). The
+   * sequence numbers are taken before this returns; the promise settles when all are sealed.
+   */
+  sealInto(
+    type: number,
+    data: Uint8Array,
+    out: Uint8Array,
+  ): { written: number; done: Promise<void> } {
+    const sealer = this.sealer;
+    const seals: Promise<void>[] = [];
+    let at = 0;
+    for (let from = 0; from < data.length; from += MAX_PLAINTEXT) {
+      const piece = data.subarray(from, from + MAX_PLAINTEXT);
+      const length = recordLength(sealer, piece.length);
+      const dest = out.subarray(at, at + length);
+      if (sealer) seals.push(sealer.sealInto(type, piece, dest));
+      else writePlain(type, piece, dest);
+      at += length;
+    }
+    return { written: at, done: Promise.all(seals).then(() => {}) };
   }
 
-  /** Sends in the clear from here on (a client's second ClientHello after 0-RTT keys). */
-  clearWriteProtection(): Promise<void> {
-    return this.enqueue(() => {
-      this.sealer = undefined;
-    });
-  }
-
-  /** Frames `data` as records of `type` (protected once a write key is set), in order. */
-  send(type: number, data: Uint8Array): Promise<void> {
-    const copy = data.slice();
-    return this.enqueue(async () => {
-      const pieces: Uint8Array[] = [];
-      let at = 0;
-      do {
-        pieces.push(copy.subarray(at, at + MAX_PLAINTEXT));
-        at += MAX_PLAINTEXT;
-      } while (at < copy.length);
-      const sealer = this.sealer;
-      if (!sealer) {
-        for (const p of pieces) this.output.push(plainRecord(type, p));
-        return;
-      }
-      const sealed = await Promise.all(pieces.map((p) => sealer.seal(type, p)));
-      for (const r of sealed) this.output.push(r);
-    });
-  }
-
-  /** A record sent in the clear regardless of keys (the compatibility-mode CCS). */
-  sendPlain(type: number, data: Uint8Array): Promise<void> {
-    return this.enqueue(() => {
-      this.output.push(plainRecord(type, data));
-    });
-  }
-
-  /** Waits for every queued output operation. */
-  flush(): Promise<void> {
-    return this.enqueue(() => {});
-  }
-
-  /** Takes every sealed byte ready for the transport. */
-  take(): Uint8Array | null {
-    if (this.output.length === 0) return null;
-    const out = this.output.length === 1 ? this.output[0] : concat(...this.output);
-    this.output = [];
-    return out;
+  /** Seals every queued record into `out`, in order with other output. */
+  encode(out: Uint8Array): Promise<number> {
+    return this.exclusive(() => this.encodeQueued(out));
   }
 
   /** Records sealed under the current write key (for usage limits). */
@@ -245,20 +320,35 @@ export class RecordLayer {
   get writeAlgorithm(): AeadAlgorithm | undefined {
     return this.sealer?.algorithm;
   }
+
+  /** The size of one record of `length` content bytes under the current write key. */
+  recordLength(length: number): number {
+    return recordLength(this.sealer, length);
+  }
 }
 
 /** A TLS 1.3 record's AEAD tag and inner content type: not plaintext of the early data. */
 const SKIPPED_OVERHEAD = 17;
 
-function plainRecord(type: number, data: Uint8Array): Uint8Array {
-  const r = new Uint8Array(RECORD_HEADER + data.length);
-  r[0] = type;
-  r[1] = 0x03;
+function recordLength(sealer: RecordProtect | undefined, length: number): number {
+  return sealer ? sealer.sealedLength(length) : RECORD_HEADER + length;
+}
+
+/** Places decrypted content inside its record's fragment, unless the AEAD already did. */
+function inPlace(content: Uint8Array, raw: FramedRecord): Uint8Array {
+  const f = raw.fragment;
+  if (content.buffer === f.buffer && content.byteOffset >= f.byteOffset) return content;
+  f.set(content);
+  return f.subarray(0, content.length);
+}
+
+function writePlain(type: number, data: Uint8Array, out: Uint8Array): void {
+  out[0] = type;
+  out[1] = 0x03;
   // RFC 8446 §5.1: legacy_record_version 0x0303, except 0x0301 is allowed for an initial
   // ClientHello; 0x0303 everywhere is accepted by every peer we test against.
-  r[2] = 0x03;
-  r[3] = data.length >>> 8;
-  r[4] = data.length & 0xff;
-  r.set(data, RECORD_HEADER);
-  return r;
+  out[2] = 0x03;
+  out[3] = data.length >>> 8;
+  out[4] = data.length & 0xff;
+  out.set(data, RECORD_HEADER);
 }

@@ -20,8 +20,12 @@ function nonceFor(iv: Uint8Array, seq: bigint): Uint8Array {
 }
 
 /** The 5-byte header of a protected TLS 1.3 record, also its AAD (RFC 8446 §5.2). */
-function protectedHeader(length: number): Uint8Array {
-  return new Uint8Array([ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff]);
+function writeProtectedHeader(out: Uint8Array, length: number): void {
+  out[0] = ContentType.application_data;
+  out[1] = 0x03;
+  out[2] = 0x03;
+  out[3] = length >>> 8;
+  out[4] = length & 0xff;
 }
 
 /** What the record layer needs from a write key: TLS 1.3 (here) or TLS 1.2 (protection12.ts). */
@@ -30,15 +34,34 @@ export interface RecordProtect {
   readonly count: bigint;
   /** The AEAD, for its usage limit (record/aead-limits.ts). */
   readonly algorithm?: AeadAlgorithm;
-  /** Seals one record of `type`; the sequence number is taken synchronously, in call order. */
-  seal(type: number, content: Uint8Array): Promise<Uint8Array>;
+  /** The size of the whole record that `contentLength` bytes of content seal into. */
+  sealedLength(contentLength: number): number;
+  /**
+   * Seals one record of `type` into `out`, which is exactly `sealedLength(content.length)`
+   * bytes; the sequence number is taken synchronously, in call order.
+   */
+  sealInto(type: number, content: Uint8Array, out: Uint8Array): Promise<void>;
+}
+
+/** Seals one record into a new buffer. */
+export async function sealRecord(
+  sealer: RecordProtect,
+  type: number,
+  content: Uint8Array,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(sealer.sealedLength(content.length));
+  await sealer.sealInto(type, content, out);
+  return out;
 }
 
 /** What the record layer needs from a read key. */
 export interface RecordUnprotect {
   /** Whether a record of this outer content type is protected under this key. */
   covers(type: number): boolean;
-  /** Opens one record; the sequence number is taken synchronously, in call order. */
+  /**
+   * Opens one record; the sequence number is taken synchronously, in call order. Where the AEAD
+   * can work in place, the content returned is a view into `fragment`, decrypted there.
+   */
   open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
   /**
    * TLS 1.3 trial decryption (skipping rejected 0-RTT data): opens one record under the next
@@ -73,23 +96,30 @@ export class RecordSealer implements RecordProtect {
     return this.seq;
   }
 
+  sealedLength(contentLength: number): number {
+    return RECORD_HEADER + contentLength + 1 + TAG;
+  }
+
   /**
-   * RFC 8446 §5.2 TLSInnerPlaintext = content || ContentType || zeros[padding]; returns the
-   * complete record (header and ciphertext).
+   * RFC 8446 §5.2: TLSInnerPlaintext = content || ContentType (no padding), written into `out`
+   * after the record header and encrypted there (in place when the AEAD can).
    */
-  seal(type: number, content: Uint8Array, padding = 0): Promise<Uint8Array> {
+  sealInto(type: number, content: Uint8Array, out: Uint8Array): Promise<void> {
     if (content.length > MAX_PLAINTEXT) throw new RangeError('tls: record content over 2^14');
+    if (out.length !== this.sealedLength(content.length)) {
+      throw new RangeError('tls: sealInto needs exactly sealedLength bytes');
+    }
     if (this.seq === MAX_SEQ) throw new TlsError('INTERNAL_ERROR', 'tls: sequence number wrap');
     const seq = this.seq++;
-    const inner = new Uint8Array(content.length + 1 + padding);
-    inner.set(content);
-    inner[content.length] = type;
-    const header = protectedHeader(inner.length + TAG);
-    return this.aead.seal(nonceFor(this.iv, seq), header, inner).then((ct) => {
-      const record = new Uint8Array(RECORD_HEADER + ct.length);
-      record.set(header);
-      record.set(ct, RECORD_HEADER);
-      return record;
+    const header = out.subarray(0, RECORD_HEADER);
+    writeProtectedHeader(header, out.length - RECORD_HEADER);
+    const body = out.subarray(RECORD_HEADER);
+    body.set(content);
+    body[content.length] = type;
+    const nonce = nonceFor(this.iv, seq);
+    if (this.aead.sealInPlace) return this.aead.sealInPlace(nonce, header, body);
+    return this.aead.seal(nonce, header, body.subarray(0, content.length + 1)).then((ct) => {
+      body.set(ct);
     });
   }
 }
@@ -121,7 +151,7 @@ export class RecordOpener implements RecordUnprotect {
         new TlsError(code, 'tls: bad protected record length', { layer: 'record' }),
       );
     }
-    return this.aead.open(nonceFor(this.iv, seq), header, fragment).then(unpad);
+    return openFragment(this.aead, nonceFor(this.iv, seq), header, fragment).then(unpad);
   }
 
   async tryOpen(
@@ -132,13 +162,28 @@ export class RecordOpener implements RecordUnprotect {
     const seq = this.seq;
     let inner: Uint8Array;
     try {
-      inner = await this.aead.open(nonceFor(this.iv, seq), header, fragment);
+      inner = await openFragment(this.aead, nonceFor(this.iv, seq), header, fragment);
     } catch {
       return undefined;
     }
     this.seq = seq + 1n;
     return unpad(inner);
   }
+}
+
+/**
+ * Opens `fragment` (ciphertext || tag): in place when the AEAD can, so the plaintext is a view
+ * into the fragment; otherwise into a buffer of the AEAD's.
+ */
+export async function openFragment(
+  aead: AeadKey,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  fragment: Uint8Array,
+): Promise<Uint8Array> {
+  if (!aead.openInPlace) return aead.open(nonce, aad, fragment);
+  await aead.openInPlace(nonce, aad, fragment);
+  return fragment.subarray(0, fragment.length - TAG);
 }
 
 /** Strips TLSInnerPlaintext padding and finds the real content type (RFC 8446 §5.4). */

@@ -3,7 +3,7 @@ import type { Tls12Suite } from '../crypto/suites.ts';
 import { TlsError } from '../error.ts';
 import { ContentType } from '../msgs/enums.ts';
 import { MAX_PLAINTEXT, RECORD_HEADER } from './deframer.ts';
-import type { RecordProtect, RecordUnprotect } from './protection.ts';
+import { openFragment, type RecordProtect, type RecordUnprotect } from './protection.ts';
 
 /*
  * TLS 1.2 AEAD record protection (RFC 5246 §6.2.3.3):
@@ -85,20 +85,29 @@ export class Tls12Sealer implements RecordProtect {
     return this.seq;
   }
 
-  seal(type: number, content: Uint8Array): Promise<Uint8Array> {
+  sealedLength(contentLength: number): number {
+    return RECORD_HEADER + this.explicitLength + contentLength + TAG;
+  }
+
+  sealInto(type: number, content: Uint8Array, out: Uint8Array): Promise<void> {
     if (content.length > MAX_PLAINTEXT) throw new RangeError('tls: record content over 2^14');
+    if (out.length !== this.sealedLength(content.length)) {
+      throw new RangeError('tls: sealInto needs exactly sealedLength bytes');
+    }
     if (this.seq === MAX_SEQ) throw new TlsError('INTERNAL_ERROR', 'tls: sequence number wrap');
     const seq = this.seq++;
     // RFC 5288 §3: the explicit nonce must be unique per key; the sequence number is.
     const explicit = this.explicitLength > 0 ? u64(seq) : undefined;
     const aad = additionalData(seq, type, content.length);
-    return this.aead.seal(nonceFor(this.iv, explicit, seq), aad, content).then((ct) => {
-      const length = this.explicitLength + ct.length;
-      const record = new Uint8Array(RECORD_HEADER + length);
-      record.set([type, VERSION >>> 8, VERSION & 0xff, length >>> 8, length & 0xff]);
-      if (explicit) record.set(explicit, RECORD_HEADER);
-      record.set(ct, RECORD_HEADER + this.explicitLength);
-      return record;
+    const length = out.length - RECORD_HEADER;
+    out.set([type, VERSION >>> 8, VERSION & 0xff, length >>> 8, length & 0xff]);
+    if (explicit) out.set(explicit, RECORD_HEADER);
+    const body = out.subarray(RECORD_HEADER + this.explicitLength);
+    body.set(content);
+    const nonce = nonceFor(this.iv, explicit, seq);
+    if (this.aead.sealInPlace) return this.aead.sealInPlace(nonce, aad, body);
+    return this.aead.seal(nonce, aad, body.subarray(0, content.length)).then((ct) => {
+      body.set(ct);
     });
   }
 }
@@ -145,8 +154,9 @@ export class Tls12Opener implements RecordUnprotect {
     const explicit =
       this.explicitLength > 0 ? fragment.subarray(0, this.explicitLength) : undefined;
     const aad = additionalData(seq, type, plainLength);
-    return this.aead
-      .open(nonceFor(this.iv, explicit, seq), aad, fragment.subarray(this.explicitLength))
-      .then((content) => ({ type, content }));
+    const sealed = fragment.subarray(this.explicitLength);
+    return openFragment(this.aead, nonceFor(this.iv, explicit, seq), aad, sealed).then(
+      (content) => ({ type, content }),
+    );
   }
 }

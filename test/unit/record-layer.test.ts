@@ -5,6 +5,7 @@ import { TlsError } from '../../src/error.ts';
 import { ContentType } from '../../src/msgs/enums.ts';
 import { Deframer, MAX_CIPHERTEXT } from '../../src/record/deframer.ts';
 import { RecordLayer } from '../../src/record/layer.ts';
+import { openAll } from './record-io.ts';
 
 const provider = subtleProvider();
 const key = new Uint8Array(16).fill(1);
@@ -37,23 +38,21 @@ describe('record layer', () => {
     const aead = await provider.aead('AES-128-GCM', key);
     const out = new RecordLayer();
     const sealing = reversingAead(aead);
-    await out.setWriteKey(sealing, iv);
-    // Three records in one write (48 KiB) plus two more writes, all issued before any finishes.
+    out.setWriteKey(sealing, iv);
+    // Three records in one write (48 KiB) plus two more, sealed concurrently into one buffer.
     const big = new Uint8Array(3 * 16384);
     for (let i = 0; i < big.length; i++) big[i] = i % 251;
-    await Promise.all([
-      out.send(ContentType.application_data, big),
-      out.send(ContentType.application_data, new Uint8Array([1, 2, 3])),
-      out.send(ContentType.application_data, new Uint8Array([4])),
-    ]);
-    const wire = out.take()!;
+    out.queue(ContentType.application_data, big);
+    out.queue(ContentType.application_data, new Uint8Array([1, 2, 3]));
+    out.queue(ContentType.application_data, new Uint8Array([4]));
+    const wire = new Uint8Array(out.pendingLength);
+    expect(await out.encode(wire)).toBe(wire.length);
 
     const inbound = new RecordLayer();
     const opening = reversingAead(aead);
     inbound.setReadKey(opening, iv);
-    inbound.receive(wire);
     const got: number[] = [];
-    for (let r = await inbound.next(); r; r = await inbound.next()) got.push(...r.content);
+    for (const r of await openAll(inbound, wire)) got.push(...r.content);
     expect(opening.started).toBe(5);
     expect(got.length).toBe(big.length + 4);
     expect(got.slice(0, big.length)).toEqual([...big]);
@@ -99,7 +98,7 @@ describe('record layer', () => {
     );
     const inbound = new RecordLayer();
     inbound.setReadKey(aead, iv);
-    inbound.receive(new Uint8Array([23, 3, 3, 0, sealed.length, ...sealed]));
-    await expect(inbound.next()).rejects.toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
+    const wire = new Uint8Array([23, 3, 3, 0, sealed.length, ...sealed]);
+    await expect(openAll(inbound, wire)).rejects.toMatchObject({ code: 'UNEXPECTED_MESSAGE' });
   });
 });

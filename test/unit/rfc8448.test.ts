@@ -13,6 +13,7 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { parseCertificate } from '../../src/verify/x509.ts';
 import { PROVIDERS } from './crypto-providers.ts';
 import { rfc8448 as v } from './data/rfc8448.ts';
+import { openAll, sealAll } from './record-io.ts';
 
 /**
  * RFC 8448 §3, "Simple 1-RTT Handshake", reproduced from the trace's private keys and messages:
@@ -83,8 +84,7 @@ describe.each(PROVIDERS)('RFC 8448 §3 with the %s provider', (_name, make) => {
     const records = new RecordLayer();
     const s = await trafficKeys(provider, hash, serverHs, suite.keyLength);
     records.setReadKey(await provider.aead(suite.aead, s.key), s.iv);
-    records.receive(fromHex(v.recordServerFlight));
-    const record = await records.next();
+    const [record] = await openAll(records, fromHex(v.recordServerFlight));
     expect(record?.type).toBe(ContentType.handshake);
     expect(toHex(record!.content)).toBe(v.serverFlight);
 
@@ -132,35 +132,32 @@ describe.each(PROVIDERS)('RFC 8448 §3 with the %s provider', (_name, make) => {
     // Seal the client Finished under the client handshake key: byte-exact with the trace.
     const out = new RecordLayer();
     const c = await trafficKeys(provider, hash, clientHs, suite.keyLength);
-    await out.setWriteKey(await provider.aead(suite.aead, c.key), c.iv);
+    out.setWriteKey(await provider.aead(suite.aead, c.key), c.iv);
     const framed = new Uint8Array([20, 0, 0, 32, ...clientFinished]);
-    await out.send(ContentType.handshake, framed);
-    expect(toHex(out.take()!)).toBe(v.recordClientFinished);
+    expect(toHex(await sealAll(out, ContentType.handshake, framed))).toBe(v.recordClientFinished);
 
     // Application data both ways, and the close_notify alerts.
     const ca = await trafficKeys(provider, hash, clientApp, suite.keyLength);
     expect(toHex(ca.key)).toBe(v.clientApplicationKey);
     expect(toHex(ca.iv)).toBe(v.clientApplicationIv);
-    await out.setWriteKey(await provider.aead(suite.aead, ca.key), ca.iv);
-    await out.send(ContentType.application_data, fromHex(v.appPayload));
-    expect(toHex(out.take()!)).toBe(v.recordClientData);
-    await out.send(ContentType.alert, new Uint8Array([1, 0]));
-    expect(toHex(out.take()!)).toBe(v.recordClientAlert);
+    out.setWriteKey(await provider.aead(suite.aead, ca.key), ca.iv);
+    const data = await sealAll(out, ContentType.application_data, fromHex(v.appPayload));
+    expect(toHex(data)).toBe(v.recordClientData);
+    const alert = await sealAll(out, ContentType.alert, new Uint8Array([1, 0]));
+    expect(toHex(alert)).toBe(v.recordClientAlert);
 
     const sa = await trafficKeys(provider, hash, serverApp, suite.keyLength);
     expect(toHex(sa.key)).toBe(v.serverApplicationKey);
     expect(toHex(sa.iv)).toBe(v.serverApplicationIv);
     const inbound = new RecordLayer();
     inbound.setReadKey(await provider.aead(suite.aead, sa.key), sa.iv);
-    inbound.receive(fromHex(v.recordTicket + v.recordServerData + v.recordServerAlert));
-    const ticket = await inbound.next();
+    const wire = fromHex(v.recordTicket + v.recordServerData + v.recordServerAlert);
+    const [ticket, received, closing] = await openAll(inbound, wire);
     expect(ticket?.type).toBe(ContentType.handshake);
-    const data = await inbound.next();
-    expect(data?.type).toBe(ContentType.application_data);
-    expect(toHex(data!.content)).toBe(v.appPayload);
-    const alert = await inbound.next();
-    expect(alert?.type).toBe(ContentType.alert);
-    expect([...alert!.content]).toEqual([1, 0]);
+    expect(received?.type).toBe(ContentType.application_data);
+    expect(toHex(received!.content)).toBe(v.appPayload);
+    expect(closing?.type).toBe(ContentType.alert);
+    expect([...closing!.content]).toEqual([1, 0]);
   });
 
   it('rejects a flipped bit in a protected record', async () => {
@@ -170,7 +167,6 @@ describe.each(PROVIDERS)('RFC 8448 §3 with the %s provider', (_name, make) => {
     records.setReadKey(await provider.aead(suite.aead, s.key), s.iv);
     const bad = fromHex(v.recordServerFlight);
     bad[100] ^= 0x80;
-    records.receive(bad);
-    await expect(records.next()).rejects.toMatchObject({ code: 'BAD_RECORD_MAC' });
+    await expect(openAll(records, bad)).rejects.toMatchObject({ code: 'BAD_RECORD_MAC' });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nobleProvider, subtleProvider, tls12Suite } from '../../src/crypto/index.ts';
 import { prf } from '../../src/keyschedule/tls12.ts';
 import { CipherSuite } from '../../src/msgs/enums.ts';
+import { sealRecord } from '../../src/record/protection.ts';
 import { Tls12Opener, Tls12Sealer } from '../../src/record/protection12.ts';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
 
@@ -62,8 +63,8 @@ describe('TLS 1.2 record protection', () => {
     const sealer = new Tls12Sealer(await provider.aead(suite.aead, key), iv, suite);
     const opener = new Tls12Opener(await provider.aead(suite.aead, key), iv, suite);
     const records = await Promise.all([
-      sealer.seal(22, utf8('finished')),
-      sealer.seal(23, utf8('data')),
+      sealRecord(sealer, 22, utf8('finished')),
+      sealRecord(sealer, 23, utf8('data')),
     ]);
     for (const [i, r] of records.entries()) {
       // Header: real content type, version 0x0303, length = explicit nonce + text + tag.
@@ -84,7 +85,7 @@ describe('TLS 1.2 record protection', () => {
     const key = provider.random(16);
     const iv = provider.random(4);
     const sealer = new Tls12Sealer(await provider.aead(suite.aead, key), iv, suite);
-    const r = await sealer.seal(23, utf8('x'));
+    const r = await sealRecord(sealer, 23, utf8('x'));
     const opener = new Tls12Opener(await provider.aead(suite.aead, key), iv, suite);
     const header = r.slice(0, 5);
     header[0] = 22;

@@ -37,7 +37,7 @@ import {
 } from '../../src/msgs/new-session-ticket.ts';
 import { setPskBinders, truncateClientHello } from '../../src/msgs/psk-binders.ts';
 import { decodeServerHello, encodeServerHello } from '../../src/msgs/server-hello.ts';
-import { RecordSealer } from '../../src/record/protection.ts';
+import { RecordSealer, sealRecord } from '../../src/record/protection.ts';
 import { MemorySessionStore } from '../../src/sessions/memory-store.ts';
 import type { StoredSession } from '../../src/sessions/stored-session.ts';
 import { AeadTicketer } from '../../src/sessions/ticketer.ts';
@@ -260,12 +260,12 @@ describe('a client that misbehaves around PSK and 0-RTT', () => {
     const sealer = new RecordSealer(await provider.aead(suite.aead, key), iv);
     const sealedBefore = splitRecords(wire).filter((r) => r.type === ContentType.application_data);
     for (const _ of sealedBefore)
-      await sealer.seal(ContentType.application_data, new Uint8Array(1));
+      await sealRecord(sealer, ContentType.application_data, new Uint8Array(1));
     const finished = encodeHandshake(
       HandshakeType.finished,
       new Uint8Array(suite.hash === 'SHA-384' ? 48 : 32),
     );
-    const stray = await sealer.seal(ContentType.handshake, finished);
+    const stray = await sealRecord(sealer, ContentType.handshake, finished);
 
     const s = server(config);
     s.conn.readTls(concat(wire, stray));

@@ -202,7 +202,8 @@ export class DrivenClient {
    * the checks the public API makes: the misbehaving peer's side, not the side under test. */
   async sendRecord(type: number, payload: Uint8Array): Promise<void> {
     const layer = (this.engine as unknown as { records: RecordLayer }).records;
-    await layer.send(type, payload);
+    layer.queue(type, payload);
+    await this.engine.flush();
     for (let out = this.engine.takeTls(); out; out = this.engine.takeTls()) this.raw.send(out);
   }
 
