@@ -1,13 +1,14 @@
 /**
  * The node provider against real peers on loopback: webtls with `nodeProvider()` as client and
  * as server, against `openssl s_server` / `s_client` (TLS 1.3: every certificate type × group ×
- * suite; TLS 1.2: every suite × group) and node:tls (every certificate type × group × suite).
+ * suite; TLS 1.2: every suite × group) and node:tls (every certificate type × group × suite);
+ * and over TCP against webtls on the subtle provider, both ways, every group.
  * Neither OpenSSL 3.0 nor Node 20's node:tls has X25519MLKEM768: Chromium is the foreign peer for
  * it (e2e/chromium-node-provider.test.ts), besides test/node/provider-cross.test.ts in memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
-import { TLS12_SUITES } from '../../src/crypto/index.ts';
+import { subtleProvider, TLS12_SUITES } from '../../src/crypto/index.ts';
 import { CipherSuite } from '../../src/msgs/enums.ts';
 import { nodeProvider } from '../../src/node/index.ts';
 import type { ConnectOptions } from '../../src/streams/index.ts';
@@ -266,5 +267,42 @@ describe('node:tls client → webtls server (node provider)', () => {
       expect(session.info?.group).toBe(group);
       expect(session.info?.cipherSuite).toBe(suite);
     });
+  });
+});
+
+describe('webtls (node provider) ↔ webtls (subtle provider) over TCP', () => {
+  const subtle = subtleProvider();
+  const GROUPS13 = ['X25519MLKEM768', ...GROUPS];
+  const servers: WebtlsServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  it.each(
+    GROUPS13.flatMap((group) => [
+      ['node', 'subtle', group],
+      ['subtle', 'node', group],
+    ]),
+  )('%s client → %s server, %s', async (clientName, serverName, group) => {
+    const [clientProvider, serverProvider] =
+      clientName === 'node' ? [provider, subtle] : [subtle, provider];
+    const server = await startWebtlsServer({
+      provider: serverProvider,
+      certificates: [await loadCert(certFiles('p256'), serverProvider)],
+    });
+    servers.push(server);
+    const message = `${clientName} to ${serverName} over ${group}\n`;
+    const options = {
+      ...clientOptions({ groups: parseGroups([group]) }),
+      provider: clientProvider,
+    };
+    const { info, received } = await webtlsExchange(server.port, options, message, /\n/);
+    expect(received).toBe(message);
+    expect(info.group).toBe(group);
+    expect(info.verification).toBe('OK');
+    const session = await server.session(0);
+    expect(session.error).toBeUndefined();
+    expect(session.info?.group).toBe(group);
+    expect(session.received).toBe(message);
   });
 });

@@ -34,6 +34,8 @@ export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
   const cipher = CIPHERS[alg];
   // RFC 8446 §5.3 / RFC 5116: 12-byte nonces and 16-byte tags for all three.
   const options = { authTagLength: AEAD_TAG_LENGTH };
+  // node's typings have one overload per AEAD family, with the same methods; the casts below
+  // pick one so a union of names type-checks.
 
   return {
     async seal(nonce, aad, plaintext) {
