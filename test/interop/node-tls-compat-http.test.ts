@@ -104,7 +104,7 @@ describe('node:https over webtls', () => {
       servername: 'localhost',
       ALPNProtocols: ['http/1.1'],
       agent: false,
-    });
+    } as https.RequestOptions);
     req.end();
     const [res] = (await once(req, 'response')) as [http.IncomingMessage];
     let body = '';
@@ -120,7 +120,7 @@ describe('ws over webtls', () => {
     const wss = new WebSocketServer({ server: httpServer });
     stops.push(() => new Promise((resolve) => wss.close(resolve)));
     wss.on('connection', (ws, req) => {
-      expect((req.socket as TLSSocket).encrypted).toBe(true);
+      expect((req.socket as unknown as TLSSocket).encrypted).toBe(true);
       ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     });
     const client = new WebSocket(`wss://localhost:${port}/`, {
