@@ -38,12 +38,15 @@ export function badRecordMac(cause?: unknown): TlsError {
   return new TlsError('BAD_RECORD_MAC', 'bad record MAC', { layer: 'record', cause });
 }
 
-/** An AeadKey over @noble/ciphers. */
+/**
+ * An AeadKey over @noble/ciphers. ChaCha20-Poly1305 also works in place (noble's GCM takes no
+ * output buffer): its tag is checked before anything is decrypted, so a failed open leaves the
+ * buffer as it was.
+ */
 export function nobleAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
   const k = checkAeadKey(alg, key);
-  if (alg === 'CHACHA20-POLY1305') return nobleChaCha(k);
-  const cipher = gcm;
-  return {
+  const cipher = alg === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
+  const aead: AeadKey = {
     async seal(nonce, aad, plaintext) {
       checkNonce(nonce);
       return cipher(k, nonce, aad).encrypt(plaintext);
@@ -58,43 +61,22 @@ export function nobleAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
       }
     },
   };
-}
-
-/**
- * ChaCha20-Poly1305 over @noble/ciphers, which can work in place (its GCM cannot): the tag is
- * checked before anything is decrypted, so a failed open leaves the buffer as it was.
- */
-function nobleChaCha(k: Uint8Array): AeadKey {
-  return {
-    async seal(nonce, aad, plaintext) {
-      checkNonce(nonce);
-      return chacha20poly1305(k, nonce, aad).encrypt(plaintext);
-    },
-    async open(nonce, aad, ciphertext) {
-      checkNonce(nonce);
-      if (ciphertext.length < AEAD_TAG_LENGTH) throw badRecordMac();
-      try {
-        return chacha20poly1305(k, nonce, aad).decrypt(ciphertext);
-      } catch (e) {
-        throw badRecordMac(e);
-      }
-    },
-    async sealInPlace(nonce, aad, data) {
-      checkNonce(nonce);
-      const length = data.length - AEAD_TAG_LENGTH;
-      chacha20poly1305(k, nonce, aad).encrypt(data.subarray(0, length), data);
-    },
-    async openInPlace(nonce, aad, data) {
-      checkNonce(nonce);
-      if (data.length < AEAD_TAG_LENGTH) throw badRecordMac();
-      try {
-        chacha20poly1305(k, nonce, aad).decrypt(
-          data,
-          data.subarray(0, data.length - AEAD_TAG_LENGTH),
-        );
-      } catch (e) {
-        throw badRecordMac(e);
-      }
-    },
+  if (alg !== 'CHACHA20-POLY1305') return aead;
+  aead.sealInPlace = async (nonce, aad, data) => {
+    checkNonce(nonce);
+    chacha20poly1305(k, nonce, aad).encrypt(data.subarray(0, data.length - AEAD_TAG_LENGTH), data);
   };
+  aead.openInPlace = async (nonce, aad, data) => {
+    checkNonce(nonce);
+    if (data.length < AEAD_TAG_LENGTH) throw badRecordMac();
+    try {
+      chacha20poly1305(k, nonce, aad).decrypt(
+        data,
+        data.subarray(0, data.length - AEAD_TAG_LENGTH),
+      );
+    } catch (e) {
+      throw badRecordMac(e);
+    }
+  };
+  return aead;
 }
