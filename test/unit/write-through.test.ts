@@ -72,6 +72,35 @@ describe('write-through API', () => {
     expect(c.viewsElsewhere).toBe(0);
   });
 
+  it('an AEAD that works in place is used in place: no open or seal copies', async () => {
+    const noble = nobleProvider();
+    const calls = { open: 0, seal: 0, openInPlace: 0, sealInPlace: 0 };
+    const counting: CryptoProvider = {
+      ...noble,
+      async aead(alg, key) {
+        const inner = await noble.aead(alg, key);
+        const count = <T>(name: keyof typeof calls, result: T): T => {
+          calls[name]++;
+          return result;
+        };
+        return {
+          seal: (n, a, p) => count('seal', inner.seal(n, a, p)),
+          open: (n, a, c) => count('open', inner.open(n, a, c)),
+          sealInPlace: (n, a, d) => count('sealInPlace', inner.sealInPlace!(n, a, d)),
+          openInPlace: (n, a, d) => count('openInPlace', inner.openInPlace!(n, a, d)),
+        };
+      },
+    };
+    const suites = [CipherSuite.TLS_CHACHA20_POLY1305_SHA256];
+    const { c, s } = await connected(counting, { cipherSuites: suites });
+    s.deliver(await c.encrypt(text('in place')));
+    await s.drive();
+    expect(join(s.received)).toBe('in place');
+    expect(calls.sealInPlace).toBeGreaterThan(0);
+    expect(calls.openInPlace).toBeGreaterThan(0);
+    expect(calls.seal + calls.open).toBe(0);
+  });
+
   it('a multi-record write lands whole and in order, sealed into one caller buffer', async () => {
     const { c, s } = await connected(subtleProvider());
     const big = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 0xff);
