@@ -181,7 +181,9 @@ describe('node provider specifics', () => {
         'verify',
       ])) as CryptoKeyPair;
       const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
-      const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', pair.privateKey, bufferSource(message)));
+      const sig = new Uint8Array(
+        await crypto.subtle.sign('Ed25519', pair.privateKey, bufferSource(message)),
+      );
       pairs.push({ spki, sig });
     }
     const verifier = nodeProvider();
