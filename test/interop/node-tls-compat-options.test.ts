@@ -89,6 +89,16 @@ describe('options', () => {
     expect(() => groupsFrom('X25519:brainpoolP256r1')).toThrow(/brainpoolP256r1/);
   });
 
+  it('exports the bundled roots as rootCertificates, the same list node:tls has', () => {
+    expect(tls.rootCertificates.length).toBeGreaterThan(100);
+    expect(Object.isFrozen(tls.rootCertificates)).toBe(true);
+    // src/verify/roots was generated from this Node's list; a mismatch means it is stale.
+    // Node wraps some PEM bodies at other widths: compare the certificates, not the text.
+    const body = (text: string) => text.replace(/-----[A-Z ]+-----|\s/g, '');
+    const ours = tls.rootCertificates.map(body).sort();
+    expect(ours).toEqual(nodeTls.rootCertificates.map(body).sort());
+  });
+
   it('refuses versions below TLS 1.2 as the maximum', () => {
     expect(() => tls.createSecureContext({ maxVersion: 'TLSv1.1' })).toThrow(
       expect.objectContaining({ code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' }),
