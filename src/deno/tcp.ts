@@ -5,6 +5,7 @@
  */
 import { TlsError } from '../error.ts';
 import { transportError } from '../streams/outbox.ts';
+import { streamSocketTransport } from '../streams/stream-socket.ts';
 import type { Transport } from '../streams/types.ts';
 
 /** The parts of a `Deno.TcpConn` a transport uses. */
@@ -84,70 +85,7 @@ export async function denoTcpTransport(
 
 /** Wraps a connected Deno connection; see {@link denoTcpTransport} for who closes what. */
 function connTransport(conn: DenoConnLike, label: string): Transport {
-  const reader = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
-  let readDone = false;
-  let writeDone = false;
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    closeQuietly(conn);
-  };
-  const finishedOne = () => {
-    if (readDone && writeDone) release();
-  };
-
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          readDone = true;
-          release();
-          throw transportError(`tls: reading from ${label} failed`, error);
-        }
-        if (result.done) {
-          readDone = true;
-          controller.close();
-          finishedOne();
-        } else {
-          controller.enqueue(result.value);
-        }
-      },
-      cancel() {
-        readDone = true;
-        reader.cancel().catch(() => undefined);
-        release();
-      },
-    },
-    // Read the socket only when the TLS layer asks: its own buffers bound memory.
-    { highWaterMark: 0 },
-  );
-
-  const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      try {
-        await writer.write(chunk);
-      } catch (error) {
-        throw transportError(`tls: writing to ${label} failed`, error);
-      }
-    },
-    async close() {
-      writeDone = true;
-      // Deno shuts down our direction of the TCP connection when its writable closes.
-      await writer.close().catch(() => undefined);
-      finishedOne();
-    },
-    abort() {
-      writeDone = true;
-      release();
-    },
-  });
-
-  return { readable, writable };
+  return streamSocketTransport(conn, { label, release: () => closeQuietly(conn) });
 }
 
 /** Closes `conn`, ignoring the error Deno throws for a resource already closed. */

@@ -7,6 +7,7 @@
 import { TlsError } from '../error.ts';
 import { connect } from '../streams/connect.ts';
 import { transportError } from '../streams/outbox.ts';
+import { streamSocketTransport } from '../streams/stream-socket.ts';
 import type { ConnectOptions, TlsStream, Transport } from '../streams/types.ts';
 
 /** Where to connect, as `cloudflare:sockets` takes it. */
@@ -66,12 +67,7 @@ export function workersSocketTransport(
 ): Transport {
   const label = options.label ?? 'socket';
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
-  let readDone = false;
-  let writeDone = false;
-  let released = false;
   const release = () => {
-    if (released) return;
-    released = true;
     socket.close().catch(() => undefined);
   };
   socket.closed.catch(() => undefined);
@@ -97,77 +93,7 @@ export function workersSocketTransport(
   }).finally(() => clearTimeout(timer));
   ready.catch(() => undefined);
 
-  const reader = socket.readable.getReader();
-  const writer = socket.writable.getWriter();
-  const finishedOne = () => {
-    if (readDone && writeDone) release();
-  };
-
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        await ready;
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          readDone = true;
-          release();
-          throw transportError(`tls: reading from ${label} failed`, error);
-        }
-        if (result.done) {
-          readDone = true;
-          controller.close();
-          finishedOne();
-          return;
-        }
-        const chunk = result.value;
-        controller.enqueue(
-          chunk instanceof Uint8Array
-            ? chunk
-            : new Uint8Array(
-                (chunk as ArrayBufferView).buffer,
-                (chunk as ArrayBufferView).byteOffset,
-                (chunk as ArrayBufferView).byteLength,
-              ),
-        );
-      },
-      cancel() {
-        readDone = true;
-        reader.cancel().catch(() => undefined);
-        release();
-      },
-    },
-    // Read the socket only when the TLS layer asks: its own buffers bound memory.
-    { highWaterMark: 0 },
-  );
-
-  const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      await ready;
-      try {
-        await writer.write(chunk);
-      } catch (error) {
-        throw transportError(`tls: writing to ${label} failed`, error);
-      }
-    },
-    async close() {
-      writeDone = true;
-      try {
-        await ready;
-        await writer.close();
-      } catch {
-        // The socket already went away: there is nothing left to end.
-      }
-      finishedOne();
-    },
-    abort() {
-      writeDone = true;
-      release();
-    },
-  });
-
-  return { readable, writable };
+  return streamSocketTransport(socket, { label, release, ready });
 }
 
 /** Options of {@link connectTls}: the TLS client's, plus how long the TCP connect may take. */
