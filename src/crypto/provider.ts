@@ -2,7 +2,7 @@
  * The CryptoProvider interface: every cryptographic operation webtls performs goes through one.
  * Providers: `subtle` (WebCrypto, with `@noble/*` for what a runtime lacks; the default),
  * `noble` (pure JavaScript), `fips` (subtle restricted to FIPS 140-3 approved algorithms,
- * fips.ts), and later `node`.
+ * fips.ts), and `node` (node:crypto, in src/node/provider/ since it is Node only).
  *
  * All byte arguments may be views into caller memory; a provider must not keep them past the
  * call, and must copy them before its first `await` if it needs them afterwards.
