@@ -1,10 +1,10 @@
 /**
- * The part of the Workers runtime module `cloudflare:sockets` the relay Worker uses, for tsc
- * (the repository does not install the Workers type package; with `@cloudflare/workers-types`,
- * delete this file).
+ * The part of the Workers runtime module `cloudflare:sockets` the Workers here use (the relay
+ * and the fetch example), for tsc: the repository does not install the Workers type package.
+ * In a project that has `@cloudflare/workers-types`, leave this file out.
  */
 declare module 'cloudflare:sockets' {
-  /** Opens a TCP connection to `address`. */
+  /** Opens a TCP connection to `address`; `secureTransport: 'off'` leaves TLS to webtls. */
   export function connect(
     address: { hostname: string; port: number } | string,
     options?: { secureTransport?: 'off' | 'on' | 'starttls'; allowHalfOpen?: boolean },
