@@ -188,6 +188,11 @@ describe('connect() to a node:tls server', () => {
       expect(await echo(second, 'resumed')).toBe('resumed');
       expect(server.accepted).toHaveLength(2);
       expect(server.accepted[1].isSessionReused()).toBe(true);
+      // The exporter of a resumed connection (TLS 1.2: the session's master secret).
+      const context = Buffer.from('resumed');
+      expect(await second.exportKeyingMaterial(32, 'EXPORTER-resumed', context)).toEqual(
+        server.accepted[1].exportKeyingMaterial(32, 'EXPORTER-resumed', context),
+      );
       expect(second.authorized).toBe(true);
     },
   );
@@ -322,5 +327,62 @@ describe('certificate failures carry node:tls codes', () => {
     const error = await failure(socket);
     expect(seen).toEqual(['localhost localhost']);
     expect(error.code).toBe('PIN_MISMATCH');
+  });
+});
+
+/**
+ * node:tls servers that refuse a client with an alert, and what the client tries. (A node:tls
+ * server that rejects a client certificate closes without an alert, so it is not here.)
+ */
+const ALERTS: [string, nodeTls.TlsOptions, Partial<nodeTls.ConnectionOptions>][] = [
+  ['no common ALPN protocol', { ALPNProtocols: ['h2'] }, { ALPNProtocols: ['http/1.1'] }],
+  ['no client certificate', { requestCert: true, rejectUnauthorized: true, ca: pem(ROOT) }, {}],
+  [
+    'no common cipher suite',
+    { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+    { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+  ],
+  ['no common version', { minVersion: 'TLSv1.3' }, { maxVersion: 'TLSv1.2' }],
+];
+
+describe('alerts from a node:tls server carry node:tls codes', () => {
+  it.each(ALERTS)('%s', async (_name, serverOptions, clientOptions) => {
+    const server = await nodeServer(serverOptions);
+    const options = {
+      host: '127.0.0.1',
+      port: server.port,
+      servername: 'localhost',
+      ca: pem(ROOT),
+      ...clientOptions,
+    };
+    const theirs = nodeTls.connect(options);
+    clients.push(theirs);
+    const expected = await new Promise<string | undefined>((resolve) => {
+      theirs.once('error', (e: Error & { code?: string }) => resolve(e.code));
+      // TLS 1.3: a client learns of a refused certificate only when it reads.
+      theirs.once('secureConnect', () => theirs.resume());
+    });
+    expect(expected).toMatch(/^ERR_SSL_/);
+
+    const ours = tls.connect(options as ConnectionOptions);
+    clients.push(ours);
+    const code = await new Promise<string | undefined>((resolve) => {
+      ours.once('error', (e: Error & { code?: string }) => resolve(e.code));
+      ours.once('secureConnect', () => ours.resume());
+    });
+    expect(code).toBe(expected);
+  });
+});
+
+describe('transport failures', () => {
+  it('reports ECONNREFUSED from the dial', async () => {
+    const server = await nodeServer();
+    const port = server.port;
+    await new Promise<void>((resolve) => server.server.close(() => resolve()));
+    servers.splice(servers.indexOf(server.server), 1);
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost' });
+    clients.push(socket);
+    const [error] = (await once(socket, 'error')) as [Error & { code?: string }];
+    expect(error.code).toBe('ECONNREFUSED');
   });
 });

@@ -131,6 +131,10 @@ describe('node:tls clients against createServer()', () => {
       const accepted = await waitFor(server.accepted, 2);
       expect(accepted[0].isSessionReused()).toBe(false);
       expect(accepted[1].isSessionReused()).toBe(true);
+      const context = Buffer.from('resumed');
+      expect(await accepted[1].exportKeyingMaterial(32, 'EXPORTER-resumed', context)).toEqual(
+        second.exportKeyingMaterial(32, 'EXPORTER-resumed', context),
+      );
     },
   );
 
