@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, connect as netConnect } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import * as nodeTls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,40 @@ describe('connect() to a node:tls server', () => {
     expect(socket.remotePort).toBe(server.port);
     socket.end();
     await once(socket, 'close');
+  });
+
+  it('upgrades a socket after a plaintext STARTTLS exchange', async () => {
+    // A server that speaks one plaintext line, then TLS on the same socket, as PostgreSQL,
+    // SMTP and IMAP servers do.
+    const plain = createNetServer((socket) => {
+      socket.once('data', (line) => {
+        expect(line.toString()).toBe('STARTTLS\r\n');
+        socket.write('OK\r\n', () => {
+          const secure = new nodeTls.TLSSocket(socket, {
+            isServer: true,
+            key: pem(P256.key),
+            cert: pem(P256.chain),
+          });
+          secure.on('error', () => undefined);
+          secure.pipe(secure);
+        });
+      });
+    });
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    try {
+      const raw = netConnect((plain.address() as AddressInfo).port, '127.0.0.1');
+      await once(raw, 'connect');
+      raw.write('STARTTLS\r\n');
+      const [answer] = (await once(raw, 'data')) as [Buffer];
+      expect(answer.toString()).toBe('OK\r\n');
+      const socket = await webtlsClient({ socket: raw, ca: pem(ROOT) });
+      expect(socket.authorized).toBe(true);
+      expect(await echo(socket, 'after STARTTLS')).toBe('after STARTTLS');
+      socket.destroy();
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 
   it('takes connect(port, host, options, listener)', async () => {
@@ -185,6 +219,7 @@ describe('connect() to a node:tls server', () => {
 
       const second = await webtlsClient({ port: server.port, ca: pem(ROOT), session });
       expect(second.isSessionReused()).toBe(true);
+      expect((second.getPeerCertificate() as nodeTls.PeerCertificate).subject.CN).toBe('localhost');
       expect(await echo(second, 'resumed')).toBe('resumed');
       expect(server.accepted).toHaveLength(2);
       expect(server.accepted[1].isSessionReused()).toBe(true);

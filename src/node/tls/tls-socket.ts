@@ -36,6 +36,7 @@ import {
   describeChain,
   type PeerCertificate,
 } from './peer-certificate.ts';
+import { SecureContext } from './secure-context.ts';
 import { SingleConnectionSessions } from './session-store.ts';
 
 /** Options of `new TLSSocket(socket, options)` and of `connect()`. */
@@ -195,7 +196,11 @@ export class TLSSocket extends Duplex {
       },
       this.#auth,
     );
-    const [clientCertificate] = await certifiedKeysFrom(context, common.provider);
+    const secureContext = options.secureContext;
+    const [clientCertificate] =
+      secureContext instanceof SecureContext
+        ? await secureContext.certifiedKeys()
+        : await certifiedKeysFrom(context, common.provider);
     const sessionStore = new SingleConnectionSessions(options.session, (encoded) => {
       this.#session = toBuffer(encoded);
       this.emit('session', this.#session);
