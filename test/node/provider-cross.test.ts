@@ -15,9 +15,10 @@ import {
   subtleProvider,
   TLS12_SUITES,
 } from '../../src/crypto/index.ts';
+import { ecPkcs8 } from '../../src/crypto/pkcs8.ts';
 import { CipherSuite, NamedGroup, SignatureScheme as S } from '../../src/msgs/enums.ts';
 import { nodeProvider } from '../../src/node/index.ts';
-import { bufferSource, fromUtf8, toHex, utf8 } from '../../src/util/bytes.ts';
+import { bufferSource, fromHex, fromUtf8, toHex, utf8 } from '../../src/util/bytes.ts';
 import { pemBlocks } from '../../src/util/pem.ts';
 import { parseCertificate } from '../../src/verify/x509.ts';
 import { rejectionCode } from '../unit/crypto-providers.ts';
@@ -166,10 +167,17 @@ describe('node provider specifics', () => {
     const p = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff';
     const good = (await node.keyExchange(NamedGroup.secp256r1)!.generate()).publicKey;
     const bad = good.slice();
-    bad.set(Uint8Array.from(p.match(/../g)!.map((h) => Number.parseInt(h, 16))), 1);
+    bad.set(fromHex(p), 1);
     expect(await rejectionCode(node.keyExchange(NamedGroup.secp256r1)!.encapsulate(bad))).toBe(
       'ILLEGAL_PARAMETER',
     );
+  });
+
+  it('refuses EC private keys outside [1, n-1] with CONFIG (OpenSSL would sign with them)', async () => {
+    const n = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
+    for (const d of [fromHex(n), new Uint8Array(32)]) {
+      expect(await rejectionCode(node.signingKey({ pkcs8: ecPkcs8('P-256', d) }))).toBe('CONFIG');
+    }
   });
 
   it('verifies correctly across more keys than its cache holds, and after eviction', async () => {

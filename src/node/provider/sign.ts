@@ -5,11 +5,12 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { constants, createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import { constants, createECDH, createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { parsePkcs8, rsaEncryptionPkcs8 } from '../../crypto/pkcs8.ts';
 import type { HashAlgorithm, PrivateKeySource, SigningKey } from '../../crypto/provider.ts';
 import { hashLength } from '../../crypto/provider.ts';
 import { checkScheme, type SchemeInfo, schemeInfo, schemesForKey } from '../../crypto/schemes.ts';
+import type { EcCurve } from '../../crypto/spki.ts';
 import { nativeSupport } from '../../crypto/subtle-probe.ts';
 import { subtleSigningKey } from '../../crypto/subtle-sign.ts';
 import { TlsError } from '../../error.ts';
@@ -32,6 +33,7 @@ export async function nodeSigningKey(source: PrivateKeySource): Promise<SigningK
   const parsed = parsePkcs8(source.pkcs8);
   switch (parsed.kind) {
     case 'ecdsa': {
+      checkScalar(parsed.curve, parsed.d);
       const key = importKey(source.pkcs8);
       const schemes = schemesForKey('ecdsa', parsed.curve);
       return {
@@ -111,6 +113,24 @@ function importKey(pkcs8: Uint8Array): KeyObject {
     });
   } finally {
     der.fill(0);
+  }
+}
+
+const ECDH_CURVE: Record<EcCurve, string> = {
+  'P-256': 'prime256v1',
+  'P-384': 'secp384r1',
+  'P-521': 'secp521r1',
+};
+
+/**
+ * SEC 1 §3.2.1: a private key is an integer in [1, n-1]. OpenSSL 3.0 imports a PKCS#8 key
+ * without checking that (and signs with d = n); an ECDH context's setPrivateKey checks it.
+ */
+function checkScalar(curve: EcCurve, d: Uint8Array): void {
+  try {
+    createECDH(ECDH_CURVE[curve]).setPrivateKey(d);
+  } catch (e) {
+    throw new TlsError('CONFIG', `invalid ${curve} private key`, { layer: 'config', cause: e });
   }
 }
 
