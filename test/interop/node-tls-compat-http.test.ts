@@ -141,6 +141,23 @@ describe('ws over webtls', () => {
   });
 });
 
+describe('ws over webtls, server side only', () => {
+  it('serves node’s own ws client (OpenSSL) from a webtls Server', async () => {
+    const { port, http: httpServer } = await webtlsHttpsServer();
+    const wss = new WebSocketServer({ server: httpServer });
+    stops.push(() => new Promise((resolve) => wss.close(resolve)));
+    wss.on('connection', (ws) => ws.on('message', (data) => ws.send(`echo ${data}`)));
+    const client = new WebSocket(`wss://localhost:${port}/`, { ca: pem(ROOT) });
+    stops.push(async () => client.terminate());
+    await once(client, 'open');
+    client.send('ping');
+    const [reply] = await once(client, 'message');
+    expect(String(reply)).toBe('echo ping');
+    client.close(1000);
+    await once(client, 'close');
+  });
+});
+
 describe('undici over webtls', () => {
   it('fetches through an Agent whose connect returns a webtls TLSSocket', async () => {
     const port = await nodeHttpsServer();
