@@ -85,11 +85,7 @@ describe('DoS: webtls server under floods', () => {
   it('empty application-data records after the handshake: the 33rd in a row → unexpected_message', async () => {
     const { result, served, goodMs, bound } = await underAttack(
       server,
-      async () => {
-        const c = await DrivenClient.connect(server.port);
-        await c.handshake();
-        return c;
-      },
+      () => DrivenClient.connected(server.port),
       async (c) => {
         for (let i = 0; i < 40; i++) await c.sendRecord(CT.appData, new Uint8Array(0));
         return c.serverVerdict();
@@ -212,11 +208,7 @@ describe('DoS: webtls server under floods', () => {
   it('a KeyUpdate storm from a real client: the 33rd without data → unexpected_message', async () => {
     const { result, served, goodMs, bound } = await underAttack(
       server,
-      async () => {
-        const c = await DrivenClient.connect(server.port);
-        await c.handshake();
-        return c;
-      },
+      () => DrivenClient.connected(server.port),
       async (c) => {
         for (let i = 0; i < 40 && c.raw.closedAt === undefined; i++) {
           // update_not_requested: the server need not answer, so only its cap stops this.

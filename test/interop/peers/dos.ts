@@ -176,6 +176,13 @@ export class DrivenClient {
     return new DrivenClient(await RawSocket.connect(port), config);
   }
 
+  /** Connects and completes a handshake. */
+  static async connected(port: number, config?: ClientConfig): Promise<DrivenClient> {
+    const c = await DrivenClient.connect(port, config);
+    await c.handshake();
+    return c;
+  }
+
   /** Runs the engine and writes what it produced, through `rewrite` when given. */
   async flush(rewrite?: (bytes: Uint8Array) => Uint8Array): Promise<void> {
     await this.engine.process();
