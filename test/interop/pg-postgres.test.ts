@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as nodeTls from 'node:tls';
 import type { ClientConfig, Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as webtlsTls from 'webtls/node/tls';
 import { CRL_ROOT } from './peers/client-pki.ts';
 import { type PgTlsRoute, routePgTls, type TlsModuleLike } from './peers/pg-tls.ts';
 import { certFiles, pem, ROOT } from './peers/pki.ts';
@@ -43,6 +44,16 @@ const IMPLS: TlsImpl[] = [
     refusedLog: {
       unknownCa: /could not accept SSL connection: EOF detected/,
       wrongName: /could not accept SSL connection: EOF detected/,
+    },
+  },
+  {
+    name: 'webtls/node/tls',
+    tls: webtlsTls,
+    socketClass: webtlsTls.TLSSocket,
+    // webtls refuses inside the handshake, with the alert src/error.ts names (RFC 8446 §6.2).
+    refusedLog: {
+      unknownCa: /could not accept SSL connection: tlsv1 alert unknown ca/,
+      wrongName: /could not accept SSL connection: sslv3 alert certificate unknown/,
     },
   },
 ];
