@@ -36,8 +36,6 @@ export interface TlsServerOptions
   > {
   /** Chooses a context by the name the client asks for (read from its ClientHello). */
   SNICallback?: SNICallback;
-  /** Pause accepted sockets (net.Server's option); TLS starts when they are resumed. */
-  pauseOnConnect?: boolean;
   /** TLS 1.3 tickets sent after each handshake (default 2; 0 turns resumption off). */
   sessionTickets?: number;
 }
@@ -92,10 +90,7 @@ export class Server extends EventEmitter {
     // Checked now, as node:tls checks them, rather than at the first connection.
     commonConfigFrom(options);
     if (listener) this.on('secureConnection', listener);
-    this.#net = netCreateServer(
-      { allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect ?? false },
-      (raw) => this.#accept(raw),
-    );
+    this.#net = netCreateServer({ allowHalfOpen: true }, (raw) => this.#accept(raw));
     this.#net.on('listening', () => this.emit('listening'));
     this.#net.on('close', () => this.emit('close'));
     this.#net.on('error', (error) => this.emit('error', error));
