@@ -72,6 +72,24 @@ describe.each(OTHERS)('node provider and the %s provider agree', (_name, other) 
     },
   );
 
+  it.each(['AES-128-GCM', 'AES-256-GCM', 'CHACHA20-POLY1305'] as const)(
+    '%s: sealInPlace writes into the buffer what seal returns, and the other opens it',
+    async (alg) => {
+      const key = node.random(alg === 'AES-128-GCM' ? 16 : 32);
+      const [a, b] = await Promise.all([node.aead(alg, key), other.aead(alg, key)]);
+      for (const size of [0, 1, 16_385]) {
+        const nonce = node.random(12);
+        const aad = node.random(5);
+        const pt = node.random(size);
+        const data = new Uint8Array(size + 16);
+        data.set(pt);
+        await a.sealInPlace!(nonce, aad, data);
+        expect(toHex(data)).toBe(toHex(await a.seal(nonce, aad, pt)));
+        expect(toHex(await b.open(nonce, aad, data))).toBe(toHex(pt));
+      }
+    },
+  );
+
   it.each(GROUPS)('%s: the same secret with either side as client', async (_g, group) => {
     for (const [client, server] of [
       [node, other],
@@ -161,6 +179,15 @@ describe('node provider specifics', () => {
     ]) {
       expect(isPlain(b)).toBe(true);
     }
+  });
+
+  it('seals in place but opens into its own buffer (in place would add a copy)', async () => {
+    const aead = await node.aead('AES-128-GCM', new Uint8Array(16));
+    expect(aead.sealInPlace).toBeTypeOf('function');
+    expect(aead.openInPlace).toBeUndefined();
+    expect(
+      await rejectionCode(aead.sealInPlace!(new Uint8Array(12), utf8(''), new Uint8Array(15))),
+    ).toBe('not a TlsError: RangeError: no room for the AEAD tag');
   });
 
   it('rejects a P-256 share whose x-coordinate is not below p (RFC 8446 §4.2.8.2)', async () => {
