@@ -4,7 +4,7 @@
  * session resumption, exporters) answering as node:tls's own server does.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import * as nodeTls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -247,5 +247,67 @@ describe('node:tls clients against createServer()', () => {
         'SERVER_TRAFFIC_SECRET_0',
       ].sort(),
     );
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['an HTTP request', 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+    ['a handshake record that is not a ClientHello', '\x16\x03\x01\x00\x04\x02\x00\x00\x00'],
+  ])(
+    'the server ends a connection that starts with %s, with an alert and tlsClientError',
+    async (_name, bytes) => {
+      for (const SNICallback of [undefined, (_: string, cb: (e: null) => void) => cb(null)]) {
+        const server = await webtlsServer({ SNICallback });
+        const raw = netConnect(server.port, '127.0.0.1');
+        sockets.push(raw);
+        await once(raw, 'connect');
+        const received: Buffer[] = [];
+        raw.on('data', (chunk: Buffer) => received.push(chunk));
+        raw.write(Buffer.from(bytes, 'latin1'));
+        await once(raw, 'close');
+        const [error] = await waitFor(server.clientErrors, 1);
+        expect(error.code).toMatch(/^ERR_SSL_/);
+        // The reply is one fatal alert record: 21, version, length 2, level 2.
+        const reply = Buffer.concat(received);
+        expect([...reply.subarray(0, 1)]).toEqual([21]);
+        expect(reply[5]).toBe(2);
+      }
+    },
+  );
+
+  it('times a silent client out with node’s code', async () => {
+    const server = await webtlsServer({ handshakeTimeout: 200 });
+    const raw = netConnect(server.port, '127.0.0.1');
+    sockets.push(raw);
+    await once(raw, 'connect');
+    await once(raw, 'close');
+    const [error] = await waitFor(server.clientErrors, 1);
+    expect(error.code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
+  });
+
+  it('fails a client whose server answers with plaintext', async () => {
+    const plain = createNetServer((socket) => {
+      // Reading, so the socket sees the client's end and closes (else close() waits for it).
+      socket.resume();
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    try {
+      const client = tls.connect({
+        host: '127.0.0.1',
+        port: (plain.address() as AddressInfo).port,
+        servername: 'localhost',
+        ca: pem(ROOT),
+      });
+      sockets.push(client);
+      const [error] = (await once(client, 'error')) as [Error & { code?: string }];
+      // Its first bytes read as a record header announcing 20527 bytes.
+      expect(error.code).toBe('ERR_SSL_RECORD_OVERFLOW');
+      expect(client.destroyed).toBe(true);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 });

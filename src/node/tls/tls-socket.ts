@@ -140,6 +140,7 @@ export class TLSSocket extends Duplex {
   #secure = false;
   #wantRead = false;
   #wake: (() => void) | undefined;
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Starts TLS over `socket` (connected, or connecting: TLS starts once it connects): the
@@ -155,6 +156,8 @@ export class TLSSocket extends Duplex {
     // Errors of the socket underneath reach us through the transport; keep them from being
     // unhandled on the socket itself.
     socket.on('error', () => undefined);
+    // From here: a slow peer is bounded while we read its ClientHello for SNICallback too.
+    this.#startHandshakeTimer();
     this.#ready = this.#start(socket).catch((error) => {
       this.destroy(this.#nodeFailure(error));
     });
@@ -224,10 +227,8 @@ export class TLSSocket extends Duplex {
 
   #run(conn: ConnectionCore, raw: Duplex): void {
     this.#conn = conn;
-    const timeout = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    const stream = openTlsStream(conn, socketTransport(raw as Socket), {
-      handshakeTimeoutMs: timeout,
-    });
+    // The handshake timeout is ours rather than the pump's, to fail with node's code for it.
+    const stream = openTlsStream(conn, socketTransport(raw as Socket), { handshakeTimeoutMs: 0 });
     this.#stream = stream;
     this.#writer = stream.writable.getWriter();
     this.#writer.closed.catch(() => undefined);
@@ -238,7 +239,17 @@ export class TLSSocket extends Duplex {
     );
   }
 
+  #startHandshakeTimer(): void {
+    const ms = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (!(ms > 0) || !Number.isFinite(ms)) return;
+    this.#handshakeTimer = setTimeout(() => {
+      const message = `tls: handshake not complete after ${ms} ms`;
+      this.destroy(nodeError(message, 'ERR_TLS_HANDSHAKE_TIMEOUT'));
+    }, ms);
+  }
+
   #onSecure(info: ConnectionInfo): void {
+    clearTimeout(this.#handshakeTimer);
     if (this.destroyed) return;
     this.#secure = true;
     this.alpnProtocol = info.alpn ?? false;
@@ -320,6 +331,7 @@ export class TLSSocket extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (e?: Error | null) => void): void {
+    clearTimeout(this.#handshakeTimer);
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
