@@ -32,7 +32,7 @@ export function nodeProvider(options: NodeProviderOptions = {}): CryptoProvider 
   const injected = options.random ? checkedRandom(options.random) : undefined;
   // crypto.getRandomValues is node:crypto's CSPRNG (OpenSSL's RAND_bytes), and synchronous.
   const random: RandomSource = injected ?? platformRandom;
-  const groups = nodeGroups(random, injected !== undefined);
+  const groups = nodeGroups(random, injected);
   const verify = nodeVerifier();
 
   return {

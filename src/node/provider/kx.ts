@@ -147,14 +147,20 @@ function drawScalar(ecdh: ECDH, random: RandomSource, size: number): void {
   });
 }
 
-/** The node provider's groups, by NamedGroup code point. */
-export function nodeGroups(random: RandomSource, injected: boolean): Map<number, KeyExchangeGroup> {
-  const keyRandom = injected ? random : undefined;
-  const x25519 = nodeX25519(keyRandom);
+/**
+ * The node provider's groups, by NamedGroup code point. ML-KEM draws its seeds from `random`;
+ * DH private keys come from `injected` when the caller supplied randomness (tests), else from
+ * OpenSSL's own key generation.
+ */
+export function nodeGroups(
+  random: RandomSource,
+  injected: RandomSource | undefined,
+): Map<number, KeyExchangeGroup> {
+  const x25519 = nodeX25519(injected);
   return new Map<number, KeyExchangeGroup>([
     [NamedGroup.X25519MLKEM768, x25519MlKem768(x25519, nobleMlKem768(random))],
     [NamedGroup.x25519, new DhGroup(x25519)],
-    [NamedGroup.secp256r1, new DhGroup(nodeEcdh(NamedGroup.secp256r1, keyRandom))],
-    [NamedGroup.secp384r1, new DhGroup(nodeEcdh(NamedGroup.secp384r1, keyRandom))],
+    [NamedGroup.secp256r1, new DhGroup(nodeEcdh(NamedGroup.secp256r1, injected))],
+    [NamedGroup.secp384r1, new DhGroup(nodeEcdh(NamedGroup.secp384r1, injected))],
   ]);
 }
