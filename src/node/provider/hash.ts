@@ -17,6 +17,7 @@ export const NODE_HASH: Record<HashAlgorithm, string> = {
   'SHA-512': 'sha512',
 };
 
+/** The digest of `data` (FIPS 180-4). */
 export function digestSync(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
   return plain(createHash(NODE_HASH[alg]).update(data).digest());
 }

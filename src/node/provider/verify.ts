@@ -28,6 +28,7 @@ export type NodeVerify = (
   signature: Uint8Array,
 ) => boolean;
 
+/** A `CryptoProvider.verify`, synchronous, with a key cache of its own (one per provider). */
 export function nodeVerifier(): NodeVerify {
   const keys = new Map<string, KeyObject>();
 
