@@ -133,7 +133,7 @@ function duplexPair(): [Duplex, Duplex] {
 }
 
 describe('TLS over any Duplex', () => {
-  it('runs client and server TLSSockets over an in-memory pair, with an encrypted key', async () => {
+  it('runs client and server TLSSockets over an in-memory pair, encrypted key', async () => {
     const encrypted = createPrivateKey(pem(P256.key)).export({
       type: 'pkcs8',
       format: 'pem',

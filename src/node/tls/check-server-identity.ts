@@ -10,7 +10,7 @@ import { parseIpAddress } from '../../verify/names.ts';
 import { type NodeTlsError, nodeError } from './errors.ts';
 import type { PeerCertificate } from './peer-certificate.ts';
 
-/** The Error node:tls returns for a name mismatch; `reason`, `host` and `cert` as node sets them. */
+/** The Error for a name mismatch, with `reason`, `host` and `cert` as node:tls sets them. */
 export interface AltNameError extends NodeTlsError {
   host: string;
   cert: PeerCertificate;
