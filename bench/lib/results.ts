@@ -31,8 +31,12 @@ export interface BenchResult {
   date: string;
 }
 
-/** The directory results are written to. */
-export const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
+/**
+ * The directory results are written to: bench/results/, or $BENCH_RESULTS_DIR (the smoke test
+ * writes its throwaway numbers elsewhere).
+ */
+export const RESULTS_DIR =
+  process.env.BENCH_RESULTS_DIR ?? fileURLToPath(new URL('../results', import.meta.url));
 
 /** Runtime, CPU, cores, memory and the load average when called: one line. */
 export function machineLine(): string {
