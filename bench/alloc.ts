@@ -1,15 +1,20 @@
 /**
- * Bytes allocated per handshake and per megabyte transferred: the buffered API against the
- * write-through API, in one process, same configs. Run: `npm run bench:alloc`.
+ * Bytes allocated per handshake and per MiB transferred, in one process. Two tables:
+ *
+ * - `alloc`: the contenders (node:tls, webtls with each provider through its streams API, as an
+ *   application uses them) over the in-memory link of bench/lib/duplex-pair.ts;
+ * - `alloc-api`: webtls's buffered Connection API against its write-through API, same configs
+ *   (what the write-through API saves; docs/write-through.md).
  *
  * Method: with a young generation far larger than a run (--max-semi-space-size) and a full GC
  * before each run, no collection happens during it (checked through 'gc' performance entries;
  * a run that saw one is repeated smaller), so the growth of the V8 heap plus the growth of
- * ArrayBuffer backing stores is what the run allocated. Memory that WebCrypto allocates inside
- * the runtime, outside V8, is not seen: both APIs pay it alike.
+ * ArrayBuffer backing stores is what the run allocated. Memory allocated outside V8 — OpenSSL's
+ * own heap under node:tls and node:crypto, WebCrypto's internals — is not seen.
+ *
+ * Run: `npm run bench -- --only alloc` (or node --import tsx --expose-gc
+ * --max-semi-space-size=512 bench/alloc.ts [--quick]).
  */
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ClientConfig, ServerConfig } from '../src/config.ts';
@@ -18,12 +23,19 @@ import { ServerConnection } from '../src/conn/server.ts';
 import { nobleProvider, subtleProvider } from '../src/crypto/index.ts';
 import type { CryptoProvider } from '../src/crypto/provider.ts';
 import { CipherSuite } from '../src/msgs/enums.ts';
+import { nodeProvider } from '../src/node/provider/index.ts';
 import * as certs from '../test/unit/data/certs.ts';
 import { certifiedKey, pump } from '../test/unit/helpers/loopback.ts';
 import { pumpWriteThrough, WriteThroughEndpoint } from '../test/unit/helpers/write-through.ts';
+import { nodeTlsContender } from './lib/contenders/node-tls.ts';
+import type { Contender, Setup } from './lib/contenders/types.ts';
+import { webtlsContender } from './lib/contenders/webtls.ts';
+import { duplexPair } from './lib/duplex-pair.ts';
+import { type ResultRow, writeResults } from './lib/results.ts';
+import { progress, QUICK } from './lib/sample.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc (npm run bench:alloc does)');
+if (!gc) throw new Error('run with --expose-gc (npm run bench does)');
 
 let collections = 0;
 new PerformanceObserver((list) => {
@@ -50,22 +62,96 @@ async function measure(units: number, run: (units: number) => Promise<void>): Pr
   throw new Error('a collection ran during every attempt');
 }
 
-interface Case {
+const KIB = 1024;
+const MIB = 1 << 20;
+const CHUNK = 16 * KIB;
+/** Units per measurement: handshakes, MiB. */
+const HANDSHAKES = QUICK ? 2 : 10;
+const MIBS = QUICK ? 1 : 8;
+
+// --- the contenders, through their streams APIs -------------------------------------------------
+
+const SETUP: Setup = { cert: 'p256', version: 'TLSv1.3', group: 'X25519' };
+
+/** KiB per handshake (client and server together) and per MiB (sender and receiver). */
+async function contenderRow(contender: Contender): Promise<[number, number]> {
+  const makeClient = await contender.client(SETUP);
+  const makeServer = await contender.server(SETUP);
+  if (!makeClient || !makeServer) throw new Error(`${contender.name}: no ${SETUP.cert} setup`);
+  const open = async () => {
+    const [a, b] = duplexPair();
+    const client = makeClient(a);
+    const server = makeServer(b);
+    await Promise.all([client.opened, server.opened]);
+    return { client, server };
+  };
+  const handshake = await measure(HANDSHAKES, async (n) => {
+    for (let i = 0; i < n; i++) {
+      const { client, server } = await open();
+      client.close();
+      server.close();
+    }
+  });
+  const { client, server } = await open();
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const perMib = await measure(MIBS, async (n) => {
+    const received = server.read(n * MIB);
+    for (let sent = 0; sent < n * MIB; sent += CHUNK) await client.write(chunk);
+    await received;
+  });
+  client.close();
+  server.close();
+  return [handshake / KIB, perMib / KIB];
+}
+
+const CONTENDERS: Contender[] = [
+  nodeTlsContender,
+  webtlsContender('webtls subtle', subtleProvider()),
+  webtlsContender('webtls noble', nobleProvider()),
+  webtlsContender('webtls node', nodeProvider()),
+];
+
+const byContender: ResultRow[] = [
+  { scenario: 'TLS 1.3 handshake, P-256, X25519', values: {}, baseline: 'node:tls' },
+  { scenario: '1 MiB in 16 KiB writes, AES-128-GCM', values: {}, baseline: 'node:tls' },
+];
+for (const contender of CONTENDERS) {
+  progress(`alloc: ${contender.name}`);
+  const [handshake, mib] = await contenderRow(contender);
+  byContender[0].values[contender.name] = handshake;
+  byContender[1].values[contender.name] = mib;
+}
+writeResults('alloc', {
+  title: 'Bytes allocated per handshake and per MiB',
+  unit: 'KiB allocated (V8 heap + ArrayBuffers)',
+  higherIsBetter: false,
+  columns: CONTENDERS.map((c) => c.name),
+  rows: byContender,
+  notes: [
+    'Client and server together, in one process, over an in-memory link; webtls through its ' +
+      'streams API (connect/accept), node:tls through TLSSockets.',
+    'Counted: growth of the V8 heap and of ArrayBuffer backing stores during a run with no ' +
+      "garbage collection. Not counted: memory allocated outside V8 — OpenSSL's heap under " +
+      "node:tls and the node provider, WebCrypto's internals. node:tls does most of its work in " +
+      'OpenSSL, so its figure is a floor, not a total.',
+  ],
+});
+
+// --- webtls's buffered API against its write-through API ----------------------------------------
+
+interface ApiCase {
   name: string;
   provider: CryptoProvider;
   client: Partial<ClientConfig>;
 }
 
-async function configs(c: Case): Promise<{ client: ClientConfig; server: ServerConfig }> {
+async function configs(c: ApiCase): Promise<{ client: ClientConfig; server: ServerConfig }> {
   const key = await certifiedKey(c.provider, certs.p256CertPem, certs.p256KeyPem);
   return {
     client: { provider: c.provider, roots: [certs.caPem], sessionStore: null, ...c.client },
     server: { provider: c.provider, certificates: [key], sessionTickets: 0 },
   };
 }
-
-const MB = 1 << 20;
-const CHUNK = 16 * 1024;
 
 async function bufferedPair(cfg: { client: ClientConfig; server: ServerConfig }) {
   const c = new ClientConnection(cfg.client, { serverName: 'localhost' });
@@ -75,8 +161,8 @@ async function bufferedPair(cfg: { client: ClientConfig; server: ServerConfig })
 }
 
 /** Buffers sized for one record in and a handshake flight out (the output grows if it must). */
-const INBOX = 17 * 1024 + 512;
-const OUTBOX = 4 * 1024;
+const INBOX = 17 * KIB + 512;
+const OUTBOX = 4 * KIB;
 
 async function writeThroughPair(cfg: { client: ClientConfig; server: ServerConfig }) {
   const client = new ClientConnection(cfg.client, { serverName: 'localhost' });
@@ -86,19 +172,19 @@ async function writeThroughPair(cfg: { client: ClientConfig; server: ServerConfi
   return { c, s };
 }
 
-async function rows(c: Case): Promise<string[]> {
+async function apiRows(c: ApiCase): Promise<ResultRow[]> {
   const cfg = await configs(c);
   const chunk = new Uint8Array(CHUNK).fill(7);
-  const hsBuffered = await measure(10, async (n) => {
+  const hsBuffered = await measure(HANDSHAKES, async (n) => {
     for (let i = 0; i < n; i++) await bufferedPair(cfg);
   });
-  const hsWriteThrough = await measure(10, async (n) => {
+  const hsWriteThrough = await measure(HANDSHAKES, async (n) => {
     for (let i = 0; i < n; i++) await writeThroughPair(cfg);
   });
 
   const b = await bufferedPair(cfg);
-  const mbBuffered = await measure(8, async (n) => {
-    for (let sent = 0; sent < n * MB; sent += CHUNK) {
+  const mbBuffered = await measure(MIBS, async (n) => {
+    for (let sent = 0; sent < n * MIB; sent += CHUNK) {
       await b.c.write(chunk);
       b.s.readTls(b.c.takeTls()!);
       await b.s.process();
@@ -110,23 +196,27 @@ async function rows(c: Case): Promise<string[]> {
   w.s.sink = (d) => {
     received += d.length;
   };
-  const mbWriteThrough = await measure(8, async (n) => {
-    for (let sent = 0; sent < n * MB; sent += CHUNK) {
+  const mbWriteThrough = await measure(MIBS, async (n) => {
+    for (let sent = 0; sent < n * MIB; sent += CHUNK) {
       w.s.deliver(await w.c.encryptView(chunk));
       await w.s.drive();
     }
   });
   if (received === 0) throw new Error('nothing arrived');
-  const kib = (x: number) => `${(x / 1024).toFixed(1)} KiB`;
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const row = (scenario: string, buffered: number, writeThrough: number): ResultRow => ({
+    scenario: `${c.name}: ${scenario}`,
+    values: { buffered: buffered / KIB, 'write-through': writeThrough / KIB },
+    baseline: 'buffered',
+  });
   return [
-    `| ${c.name} | handshake (client + server) | ${kib(hsBuffered)} | ${kib(hsWriteThrough)} | ${ratio(hsBuffered, hsWriteThrough)} |`,
-    `| ${c.name} | 1 MiB in 16 KiB writes (both ends) | ${kib(mbBuffered)} | ${kib(mbWriteThrough)} | ${ratio(mbBuffered, mbWriteThrough)} |`,
+    row('handshake', hsBuffered, hsWriteThrough),
+    row('1 MiB in 16 KiB writes', mbBuffered, mbWriteThrough),
   ];
 }
 
-const cases: Case[] = [
+const API_CASES: ApiCase[] = [
   { name: 'subtle, AES-128-GCM', provider: subtleProvider(), client: {} },
+  { name: 'node, AES-128-GCM', provider: nodeProvider(), client: {} },
   {
     name: 'noble, ChaCha20-Poly1305 (in place)',
     provider: nobleProvider(),
@@ -134,18 +224,19 @@ const cases: Case[] = [
   },
 ];
 
-const lines = [
-  '# Bytes allocated: buffered API vs write-through API',
-  '',
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} ` +
-    `(${cpus().length} cores), Node ${process.version}, by \`npm run bench:alloc\` ` +
-    '(bench/alloc.ts: V8 heap plus ArrayBuffer growth with no GC during the run; WebCrypto’s ' +
-    'own memory outside V8 is not seen). Ratio: buffered ÷ write-through.',
-  '',
-  '| provider | scenario | buffered | write-through | ratio |',
-  '| --- | --- | ---: | ---: | ---: |',
-];
-for (const c of cases) lines.push(...(await rows(c)));
-const table = `${lines.join('\n')}\n`;
-writeFileSync(new URL('./results/alloc.md', import.meta.url), table);
-process.stdout.write(table);
+const byApi: ResultRow[] = [];
+for (const c of API_CASES) {
+  progress(`alloc: API, ${c.name}`);
+  byApi.push(...(await apiRows(c)));
+}
+writeResults('alloc-api', {
+  title: 'Bytes allocated: webtls buffered API vs write-through API',
+  unit: 'KiB allocated (V8 heap + ArrayBuffers)',
+  higherIsBetter: false,
+  columns: ['buffered', 'write-through'],
+  rows: byApi,
+  notes: [
+    'Client and server together, driven directly (no streams); handshakes without tickets.',
+    'Counted as in the alloc table: V8 heap and ArrayBuffer growth, nothing outside V8.',
+  ],
+});
