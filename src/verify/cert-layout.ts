@@ -2,12 +2,9 @@
  * Where the fields of a DER certificate lie, found with the DER reader alone: the exact bytes
  * that signatures and name comparisons cover, and the shape of each structure webtls uses.
  *
- * `@peculiar/asn1-x509` decodes certificates (x509.ts) but does not hand out these spans, and
- * re-encoding what it decoded need not give the signed bytes back. Its schema matcher is also
- * lenient: it skips elements past the end of a SEQUENCE's schema and reads some mis-tagged
- * fields (an INTEGER as a KeyPurposeId, `{ INTEGER, BOOLEAN }` as BasicConstraints). The
- * checks here keep webtls as strict as RFC 5280's ASN.1. The same walk, stopped early, is the
- * trust-anchor index (`certificateIdentity`).
+ * x509.ts reads the fields from these TLVs; the checks here keep it as strict as RFC 5280's
+ * ASN.1 (no elements past the end of a SEQUENCE, no mis-tagged fields, optional fields in
+ * order). The same walk, stopped early, is the trust-anchor index (`certificateIdentity`).
  */
 import { children, DerError, readOnly, Tag, type Tlv } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
@@ -20,6 +17,10 @@ export interface CertificateLayout {
   signatureAlgorithm: Uint8Array;
   /** The signatureValue BIT STRING. */
   signature: Tlv;
+  /** The explicitly tagged version's INTEGER TLV; absent for v1 (the DEFAULT). */
+  version: Tlv | undefined;
+  /** The serialNumber INTEGER's content octets. */
+  serial: Uint8Array;
   /** TBSCertificate.signature, the AlgorithmIdentifier TLV inside the signed part. */
   tbsSignature: Uint8Array;
   /** The issuer Name TLV. */
@@ -111,7 +112,7 @@ function outerFields(der: Uint8Array): OuterFields {
 export function certificateLayout(der: Uint8Array): CertificateLayout {
   const f = outerFields(der);
   // Version ::= INTEGER, explicitly tagged [0].
-  if (f.version) readOnly(f.version.content, Tag.INTEGER);
+  const version = f.version && readOnly(f.version.content, Tag.INTEGER);
   // Validity ::= SEQUENCE { notBefore Time, notAfter Time }
   const times = children(f.validity.content);
   if (times.length !== 2) throw new DerError('Validity needs two times');
@@ -138,6 +139,8 @@ export function certificateLayout(der: Uint8Array): CertificateLayout {
     tbs: f.tbs.raw,
     signatureAlgorithm: f.signatureAlgorithm.raw,
     signature: f.signature,
+    version,
+    serial: f.serial.content,
     tbsSignature: f.tbsSignature.raw,
     issuer: f.issuer.raw,
     validity: [times[0], times[1]],

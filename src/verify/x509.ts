@@ -2,28 +2,26 @@
  * X.509 certificates (RFC 5280 §4) parsed into the small shape path validation needs.
  *
  * Every certificate that is evaluated (presented chains, and each trust anchor a path reaches)
- * is decoded by `@peculiar/asn1-x509`. The library accepts BER and is lenient about the shape
- * of what it decodes, so the DER reader first checks that the input is DER and that each
- * structure webtls uses has its RFC 5280 shape (cert-layout.ts); it also supplies what the
- * library does not keep: the exact bytes the signature covers, the raw names, key and
- * algorithm parameters, and GeneralName octets (general-names.ts). Where both read the same
- * thing they must agree. The decode costs about 1.5 ms per certificate, so results are cached
- * per input array (see `parseCertificate`).
+ * is decoded here with webtls's own DER reader (codec/der.ts): the input must be DER
+ * (X.690 §10), each structure webtls uses must have its RFC 5280 shape (cert-layout.ts,
+ * general-names.ts), and the fields are read straight from the TLVs, so the bytes a signature
+ * covers and the names compared are exactly the ones received. Results are cached per input
+ * array (see `parseCertificate`).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  type AlgorithmIdentifier,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  KeyUsage,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
-import { checkDer, children, DerError, readOnly, Tag, type Tlv } from '../codec/der.ts';
+  checkDer,
+  children,
+  DerError,
+  decodeOid,
+  decodeSmallInt,
+  readOnly,
+  Tag,
+  type Tlv,
+} from '../codec/der.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes } from '../util/bytes.ts';
-import { type AlgorithmId, algorithmId } from './algorithms.ts';
+import type { AlgorithmId } from './algorithms.ts';
+import { algorithmId } from './algorithms.ts';
 import { type CertificateLayout, certificateLayout, sequenceOf } from './cert-layout.ts';
 import { nameToString } from './dn.ts';
 import { readNameConstraints, readSubjectAltName } from './general-names.ts';
@@ -151,63 +149,50 @@ export function parseCertificate(input: Uint8Array): ParsedCertificate {
 
 /** Decodes `der` (owned by the caller's copy) into a ParsedCertificate. */
 function decode(der: Uint8Array): ParsedCertificate {
-  // 1. DER only (X.690 §10), then the raw spans, then the schema decode.
+  // 1. DER only (X.690 §10), then the fields of RFC 5280 §4.1 with their tags checked.
   let layout: CertificateLayout;
-  let cert: Certificate;
   try {
     checkDer(der);
     layout = certificateLayout(der);
-    cert = AsnConvert.parse(der, Certificate);
   } catch (e) {
     throw badCertificate('tls: certificate is not valid DER X.509', e);
   }
   let subjectText = '(unparsed)';
   try {
-    const tbs = cert.tbsCertificate;
-    // 2. The library and the DER reader must have found the same signed bytes.
-    const tbsRaw = cert.tbsCertificateRaw;
-    if (tbsRaw === undefined || !equalBytes(bytesOf(tbsRaw), layout.tbs)) {
-      throw new DerError('TBSCertificate spans disagree');
-    }
     const subject = { der: layout.subject, text: nameToString(layout.subject) };
     subjectText = subject.text;
     const fail = (what: string) => badCertificate(`tls: certificate "${subject.text}" ${what}`);
 
-    // 3. RFC 5280 §4.1.1.2: signatureAlgorithm MUST match TBSCertificate.signature.
+    // 2. RFC 5280 §4.1.1.2: signatureAlgorithm MUST match TBSCertificate.signature.
     if (!equalBytes(layout.signatureAlgorithm, layout.tbsSignature)) {
       throw fail('has mismatched signature algorithms');
     }
-    if (layout.signature.content[0] !== 0) {
+    // The signature is a whole number of octets: no unused bits.
+    if (layout.signature.content.length === 0 || layout.signature.content[0] !== 0) {
       throw new DerError('signature is not a whole-byte BIT STRING');
     }
 
-    // 4. Version ::= INTEGER { v1(0), v2(1), v3(2) }; extensions only in v3 (§4.1.2.9).
-    if (typeof tbs.version !== 'number' || tbs.version < 0 || tbs.version > 2) {
-      throw new DerError(`unknown version ${String(tbs.version)}`);
+    // 3. Version ::= INTEGER { v1(0), v2(1), v3(2) }; extensions only in v3 (§4.1.2.9).
+    const encodedVersion = layout.version ? decodeSmallInt(layout.version) : 0;
+    if (encodedVersion > 2) throw new DerError(`unknown version ${encodedVersion}`);
+    const version = encodedVersion + 1;
+    if (layout.extensions.length > 0 && version !== 3) {
+      throw fail(`is v${version} with extensions`);
     }
-    const version = tbs.version + 1;
-    const extensions = tbs.extensions ?? [];
-    if (extensions.length !== layout.extensions.length) throw new DerError('Extensions disagree');
-    if (extensions.length > 0 && version !== 3) throw fail(`is v${version} with extensions`);
-
-    const notBefore = tbs.validity.notBefore.getTime();
-    const notAfter = tbs.validity.notAfter.getTime();
-    checkTime(layout.validity[0], notBefore);
-    checkTime(layout.validity[1], notAfter);
 
     const out: ParsedCertificate = {
       der,
       tbs: layout.tbs,
       version,
-      serial: bytesOf(tbs.serialNumber),
-      signatureAlgorithm: algorithmOf(cert.signatureAlgorithm, layout.signatureAlgorithm),
-      signature: bytesOf(cert.signatureValue),
+      serial: layout.serial,
+      signatureAlgorithm: algorithmId(layout.signatureAlgorithm),
+      signature: layout.signature.content.subarray(1),
       issuer: { der: layout.issuer, text: nameToString(layout.issuer) },
       subject,
-      notBefore,
-      notAfter,
+      notBefore: readTime(layout.validity[0]),
+      notAfter: readTime(layout.validity[1]),
       spki: layout.spki,
-      publicKeyAlgorithm: algorithmOf(tbs.subjectPublicKeyInfo.algorithm, layout.spkiAlgorithm),
+      publicKeyAlgorithm: algorithmId(layout.spkiAlgorithm),
       basicConstraints: undefined,
       keyUsage: undefined,
       extKeyUsage: undefined,
@@ -220,15 +205,15 @@ function decode(der: Uint8Array): ParsedCertificate {
       unknownCritical: [],
     };
 
-    // 5. Extensions.
+    // 4. Extensions.
     const seen = new Set<string>();
-    for (const ext of extensions) {
-      const id = ext.extnID;
+    for (const ext of layout.extensions) {
+      const { id, critical, value } = readExtension(ext);
       // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
       if (seen.has(id)) throw fail(`repeats extension ${id}`);
       seen.add(id);
-      if (KNOWN_EXTENSIONS.has(id)) applyExtension(out, id, bytesOf(ext.extnValue.buffer));
-      else if (ext.critical) out.unknownCritical.push(id);
+      if (KNOWN_EXTENSIONS.has(id)) applyExtension(out, id, value);
+      else if (critical) out.unknownCritical.push(id);
     }
     return out;
   } catch (e) {
@@ -237,29 +222,29 @@ function decode(der: Uint8Array): ParsedCertificate {
   }
 }
 
-/** A view of bytes the library returns (typed as ArrayBuffer, sometimes a view). */
-function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data);
+/**
+ * Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE,
+ * extnValue OCTET STRING } (RFC 5280 §4.1); cert-layout.ts has checked the tags.
+ */
+function readExtension(ext: Tlv): { id: string; critical: boolean; value: Uint8Array } {
+  const parts = children(ext.content);
+  const id = decodeOid(parts[0].content);
+  const critical = parts.length === 3 && readBoolean(parts[1]);
+  return { id, critical, value: parts[parts.length - 1].content };
 }
 
-/**
- * An AlgorithmId: the OID as the library decoded it, the parameters as raw DER from `raw` (the
- * library reports NULL parameters as null and others re-read), which must hold the same OID.
- */
-function algorithmOf(alg: AlgorithmIdentifier, raw: Uint8Array): AlgorithmId {
-  const own = algorithmId(raw);
-  if (own.oid !== alg.algorithm) throw new DerError('AlgorithmIdentifier decoded differently');
-  return { oid: alg.algorithm, params: own.params };
+/** A BOOLEAN: X.690 §11.1, DER encodes TRUE as 0xff and FALSE as 0x00, nothing else. */
+function readBoolean(tlv: Tlv): boolean {
+  const b = tlv.content[0];
+  if (tlv.content.length !== 1 || (b !== 0 && b !== 0xff)) throw new DerError('bad BOOLEAN');
+  return b === 0xff;
 }
 
 /**
  * RFC 5280 §4.1.2.5: UTCTime `YYMMDDHHMMSSZ` (years 1950-2049) or GeneralizedTime
- * `YYYYMMDDHHMMSSZ`, always in UTC with seconds and without fractions. The library decodes
- * times more leniently; this checks the encoding and that both read the same instant.
+ * `YYYYMMDDHHMMSSZ`, always in UTC with seconds and without fractions.
  */
-function checkTime(tlv: Tlv, decoded: Date): void {
+function readTime(tlv: Tlv): Date {
   const text = String.fromCharCode(...tlv.content);
   const utc =
     tlv.tag === Tag.UTC_TIME ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
@@ -275,13 +260,12 @@ function checkTime(tlv: Tlv, decoded: Date): void {
   if (d.getUTCMonth() !== mon - 1 || d.getUTCDate() !== day || h > 23 || min > 59 || sec > 59) {
     throw new DerError(`bad time ${JSON.stringify(text)}`);
   }
-  if (d.getTime() !== decoded.getTime()) throw new DerError(`time ${text} decoded differently`);
+  return d;
 }
 
 /**
  * Decodes one known extension value into `out`. The value must be exactly one DER value of the
- * extension's shape; the library decodes it, except the GeneralName-valued ones
- * (general-names.ts).
+ * extension's shape.
  */
 function applyExtension(out: ParsedCertificate, oid: string, value: Uint8Array): void {
   checkDer(value);
@@ -289,39 +273,40 @@ function applyExtension(out: ParsedCertificate, oid: string, value: Uint8Array):
     case Ext.basicConstraints: {
       // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE,
       //                                 pathLenConstraint INTEGER (0..MAX) OPTIONAL }
-      sequenceOf(value, [Tag.BOOLEAN, Tag.INTEGER], 'BasicConstraints');
-      const bc = AsnConvert.parse(value, BasicConstraints);
-      out.basicConstraints = { ca: bc.cA, pathLen: pathLength(bc.pathLenConstraint) };
+      const fields = sequenceOf(value, [Tag.BOOLEAN, Tag.INTEGER], 'BasicConstraints');
+      const ca = fields.find((f) => f.tag === Tag.BOOLEAN);
+      const pathLen = fields.find((f) => f.tag === Tag.INTEGER);
+      out.basicConstraints = {
+        ca: ca !== undefined && readBoolean(ca),
+        pathLen: pathLen && decodeSmallInt(pathLen),
+      };
       break;
     }
     case Ext.keyUsage: {
       // RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING
-      readOnly(value, Tag.BIT_STRING);
-      const ku = AsnConvert.parse(value, KeyUsage);
-      out.keyUsage = keyUsageBits(bytesOf(ku.value), ku.unusedBits);
+      const bits = readOnly(value, Tag.BIT_STRING).content;
+      if (bits.length === 0) throw new DerError('bad KeyUsage');
+      out.keyUsage = keyUsageBits(bits.subarray(1), bits[0]);
       break;
     }
     case Ext.extKeyUsage: {
       // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (an OID)
       const purposes = children(readOnly(value, Tag.SEQUENCE).content);
       if (purposes.some((p) => p.tag !== Tag.OID)) throw new DerError('KeyPurposeId is not an OID');
-      const ids = Array.from(AsnConvert.parse(value, ExtendedKeyUsage));
-      if (ids.length === 0) throw new DerError('empty ExtKeyUsage');
-      out.extKeyUsage = ids;
+      if (purposes.length === 0) throw new DerError('empty ExtKeyUsage');
+      out.extKeyUsage = purposes.map((p) => decodeOid(p.content));
       break;
     }
     case Ext.subjectKeyIdentifier:
       // SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING)
-      readOnly(value, Tag.OCTET_STRING);
-      out.subjectKeyId = bytesOf(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
+      out.subjectKeyId = readOnly(value, Tag.OCTET_STRING).content;
       break;
     case Ext.authorityKeyIdentifier: {
       // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL,
       //   authorityCertIssuer [1] GeneralNames OPTIONAL,
       //   authorityCertSerialNumber [2] CertificateSerialNumber OPTIONAL }
-      sequenceOf(value, [0x80, Tag.context(1), 0x82], 'AuthorityKeyIdentifier');
-      const id = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
-      out.authorityKeyId = id === undefined ? undefined : bytesOf(id.buffer);
+      const fields = sequenceOf(value, [0x80, Tag.context(1), 0x82], 'AuthorityKeyIdentifier');
+      out.authorityKeyId = fields.find((f) => f.tag === 0x80)?.content;
       break;
     }
     case Ext.subjectAltName: {
@@ -335,14 +320,6 @@ function applyExtension(out: ParsedCertificate, oid: string, value: Uint8Array):
       out.nameConstraints = readNameConstraints(value);
       break;
   }
-}
-
-/** pathLenConstraint as the library gives it (a number, or text from four octets on). */
-function pathLength(value: number | string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : -1;
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new DerError('bad pathLenConstraint');
-  return n;
 }
 
 /** RFC 5280 §4.2.1.3: bit 0 (digitalSignature) is the most significant bit of the first octet. */
