@@ -29,6 +29,7 @@ const SCRIPTS: { name: string; flags: string[] }[] = [
   },
   { name: 'size', flags: [] },
   { name: 'webcrypto', flags: [] },
+  { name: 'browser', flags: [] },
 ];
 
 function selected(): typeof SCRIPTS {

@@ -18,6 +18,7 @@ const TABLES = [
   'alloc-api',
   'size',
   'webcrypto',
+  'browser',
 ];
 
 /** The JavaScript libraries' columns in js-libs. */
