@@ -33,7 +33,7 @@ import { subtleProvider } from './subtle.ts';
  * @throws TlsError CONFIG where `crypto.subtle` is missing.
  */
 export function fipsProvider(): CryptoProvider {
-  const base = subtleProvider();
+  const base = subtleProvider({ hashing: 'webcrypto' });
   return {
     name: 'fips',
     fips: true,

@@ -6,13 +6,11 @@
  * WebCrypto keys). RSA verification is supported (rsa-verify.ts).
  */
 
-import { hmac } from '@noble/hashes/hmac.js';
 import { NamedGroup } from '../msgs/enums.ts';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from './defaults.ts';
 import { DhGroup } from './dh.ts';
-import { extractSalt, hkdfExpandWith } from './hkdf.ts';
 import { nobleAead } from './noble-aead.ts';
-import { hashSync, nobleHash } from './noble-hash.ts';
+import { nobleHashing } from './noble-hash.ts';
 import { nobleEcdh, nobleMlKem768, nobleX25519 } from './noble-kx.ts';
 import { nobleSigningKey, nobleVerify } from './noble-sign.ts';
 import type { CryptoProvider, KeyExchangeGroup } from './provider.ts';
@@ -52,21 +50,7 @@ export function nobleProvider(options: NobleProviderOptions = {}): CryptoProvide
 
     random,
 
-    async digest(alg, data) {
-      return hashSync(alg, data);
-    },
-    async hmac(alg, key, data) {
-      return hmac(nobleHash(alg), key, data);
-    },
-    async hkdfExtract(alg, salt, ikm) {
-      // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM).
-      return hmac(nobleHash(alg), extractSalt(alg, salt), ikm);
-    },
-    async hkdfExpand(alg, prk, info, length) {
-      const h = nobleHash(alg);
-      const key = prk.slice();
-      return hkdfExpandWith(alg, (data) => hmac(h, key, data), info.slice(), length);
-    },
+    ...nobleHashing,
 
     async aead(alg, key) {
       return nobleAead(alg, key);

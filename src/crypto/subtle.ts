@@ -11,6 +11,7 @@ import { bufferSource } from '../util/bytes.ts';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from './defaults.ts';
 import { DhGroup } from './dh.ts';
 import { extractSalt, hkdfExpandWith } from './hkdf.ts';
+import { type Hashing, nobleHashing } from './noble-hash.ts';
 import { nobleMlKem768, nobleX25519 } from './noble-kx.ts';
 import type { CryptoProvider, HashAlgorithm, KeyExchangeGroup } from './provider.ts';
 import { checkedRandom, platformRandom, type RandomSource } from './random.ts';
@@ -37,6 +38,17 @@ export interface SubtleProviderOptions {
    * or to route around a runtime bug.
    */
   fallback?: readonly NativeFeature[];
+  /**
+   * Where digests, HMAC and HKDF run. `'javascript'` (the default): @noble/hashes, in the
+   * calling thread. `'webcrypto'`: `crypto.subtle`, one asynchronous call per HMAC or digest.
+   *
+   * The key schedule and the transcript make about twenty HMACs and a dozen digests per side
+   * of a TLS 1.3 handshake, each over a few hundred bytes at most, where a WebCrypto call costs
+   * a round trip into the runtime (50–80 µs each on Node 20) that dwarfs the hashing itself.
+   * The secrets are JavaScript byte arrays either way. The FIPS provider uses `'webcrypto'`,
+   * so that every algorithm runs in the runtime's module.
+   */
+  hashing?: 'javascript' | 'webcrypto';
 }
 
 /**
@@ -67,16 +79,7 @@ export function subtleProvider(options: SubtleProviderOptions = {}): CryptoProvi
     [NamedGroup.secp384r1, new DhGroup(subtleEcdh(ctx, NamedGroup.secp384r1))],
   ]);
 
-  const hmac = async (alg: HashAlgorithm, key: Uint8Array, data: Uint8Array) => {
-    // Some runtimes refuse zero-length HMAC keys. HMAC pads keys with zeros to the block
-    // size (RFC 2104 §2), so one zero byte is the same key.
-    const k = key.length === 0 ? new Uint8Array(1) : key.slice();
-    const d = bufferSource(data.slice());
-    const ck = await subtle.importKey('raw', bufferSource(k), { name: 'HMAC', hash: alg }, false, [
-      'sign',
-    ]);
-    return new Uint8Array(await subtle.sign('HMAC', ck, d));
-  };
+  const hashing = options.hashing === 'webcrypto' ? webCryptoHashing(subtle) : nobleHashing;
 
   return {
     name: 'subtle',
@@ -87,28 +90,7 @@ export function subtleProvider(options: SubtleProviderOptions = {}): CryptoProvi
 
     random,
 
-    async digest(alg, data) {
-      return new Uint8Array(await subtle.digest(alg, bufferSource(data.slice())));
-    },
-    hmac,
-    async hkdfExtract(alg, salt, ikm) {
-      // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM), an empty salt being HashLen zeros.
-      return hmac(alg, extractSalt(alg, salt), ikm);
-    },
-    async hkdfExpand(alg, prk, info, length) {
-      const k = prk.length === 0 ? new Uint8Array(1) : prk.slice();
-      const i = info.slice();
-      const ck = await subtle.importKey(
-        'raw',
-        bufferSource(k),
-        { name: 'HMAC', hash: alg },
-        false,
-        ['sign'],
-      );
-      const mac = async (data: Uint8Array) =>
-        new Uint8Array(await subtle.sign('HMAC', ck, bufferSource(data.slice())));
-      return hkdfExpandWith(alg, mac, i, length);
-    },
+    ...hashing,
 
     aead(alg, key) {
       return subtleAead(subtle, alg, key, native('ChaCha20-Poly1305'));
@@ -124,6 +106,40 @@ export function subtleProvider(options: SubtleProviderOptions = {}): CryptoProvi
 
     signingKey(source) {
       return subtleSigningKey(subtle, native('Ed25519'), source);
+    },
+  };
+}
+
+/** Digests, HMAC and HKDF through `crypto.subtle`, one call each. */
+function webCryptoHashing(subtle: SubtleCrypto): Hashing {
+  const hmacKey = (alg: HashAlgorithm, key: Uint8Array) =>
+    // Some runtimes refuse zero-length HMAC keys. HMAC pads keys with zeros to the block
+    // size (RFC 2104 §2), so one zero byte is the same key.
+    subtle.importKey(
+      'raw',
+      bufferSource(key.length === 0 ? new Uint8Array(1) : key.slice()),
+      { name: 'HMAC', hash: alg },
+      false,
+      ['sign'],
+    );
+  const hmac = async (alg: HashAlgorithm, key: Uint8Array, data: Uint8Array) => {
+    const d = bufferSource(data.slice());
+    return new Uint8Array(await subtle.sign('HMAC', await hmacKey(alg, key), d));
+  };
+  return {
+    async digest(alg, data) {
+      return new Uint8Array(await subtle.digest(alg, bufferSource(data.slice())));
+    },
+    hmac,
+    async hkdfExtract(alg, salt, ikm) {
+      // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM), an empty salt being HashLen zeros.
+      return hmac(alg, extractSalt(alg, salt), ikm);
+    },
+    async hkdfExpand(alg, prk, info, length) {
+      const ck = await hmacKey(alg, prk);
+      const mac = async (data: Uint8Array) =>
+        new Uint8Array(await subtle.sign('HMAC', ck, bufferSource(data.slice())));
+      return hkdfExpandWith(alg, mac, info.slice(), length);
     },
   };
 }

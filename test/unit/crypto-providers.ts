@@ -6,12 +6,14 @@ import { nobleProvider, subtleProvider } from '../../src/crypto/index.ts';
 type Factory = (options?: { random?: (n: number) => Uint8Array }) => CryptoProvider;
 
 /**
- * [label, factory]: WebCrypto as the runtime offers it, WebCrypto with every @noble fallback
- * forced on (so the fallbacks run even where the runtime has the native algorithm), and the
- * pure-JavaScript provider.
+ * [label, factory]: WebCrypto as the runtime offers it (hashing in JavaScript, the default),
+ * the same with hashing through WebCrypto too (the FIPS provider's way), WebCrypto with every
+ * @noble fallback forced on (so the fallbacks run even where the runtime has the native
+ * algorithm), and the pure-JavaScript provider.
  */
 export const PROVIDERS: [string, Factory][] = [
   ['subtle', (o) => subtleProvider(o)],
+  ['subtle+webcrypto hashing', (o) => subtleProvider({ ...o, hashing: 'webcrypto' })],
   [
     'subtle+fallbacks',
     (o) =>
