@@ -26,6 +26,9 @@ import type { Extension } from '../src/msgs/extensions/extension.ts';
 import { HandshakeJoiner } from '../src/msgs/handshake.ts';
 import { decodeServerHello } from '../src/msgs/server-hello.ts';
 import { listen, tcpTransport } from '../src/node/index.ts';
+import { MemorySessionStore } from '../src/sessions/memory-store.ts';
+import { encodeStoredSession, type StoredSession } from '../src/sessions/stored-session.ts';
+import { AeadTicketer } from '../src/sessions/ticketer.ts';
 import { accept, type ConnectOptions, connect } from '../src/streams/index.ts';
 import { pemBlocks } from '../src/util/pem.ts';
 import { type Proc, startProc } from '../test/interop/peers/proc.ts';
@@ -188,6 +191,30 @@ async function waitExit(proc: Proc): Promise<void> {
   await proc.waitExit(WAIT_MS).catch(() => proc.kill());
 }
 
+/** A client session store that also keeps each session it is given as a `sessions` seed. */
+class RecordingStore extends MemorySessionStore {
+  constructor(private readonly peer: string) {
+    super();
+  }
+
+  override async put(key: string, session: StoredSession): Promise<void> {
+    save('sessions', `${this.peer}-client`, encodeStoredSession(session));
+    return super.put(key, session);
+  }
+}
+
+/** A ticketer that keeps the server state it seals (before sealing) as a `sessions` seed. */
+class RecordingTicketer extends AeadTicketer {
+  constructor(private readonly peer: string) {
+    super();
+  }
+
+  override seal(state: Uint8Array, provider: Parameters<AeadTicketer['seal']>[1]) {
+    save('sessions', `${this.peer}-server`, state);
+    return super.seal(state, provider);
+  }
+}
+
 /** webtls client → tap → `openssl s_server -msg`. */
 async function webtlsToOpenssl(
   name: string,
@@ -217,6 +244,7 @@ async function webtlsToOpenssl(
     const tls = connect(await tcpTransport('127.0.0.1', tap.port), {
       serverName: 'localhost',
       roots: [pemText(join(PKI, 'root.pem'))],
+      sessionStore: new RecordingStore(name),
       ...options,
     });
     try {
@@ -249,7 +277,11 @@ async function clientToWebtls(name: string, command: string, args: (port: number
     defaultProvider(),
   );
   const listener = await listen(0, '127.0.0.1', (transport) => {
-    const tls = accept(transport, { certificates: [key], alpnProtocols: ['http/1.1'] });
+    const tls = accept(transport, {
+      certificates: [key],
+      alpnProtocols: ['http/1.1'],
+      ticketer: new RecordingTicketer(name),
+    });
     void (async () => {
       try {
         await tls.opened;

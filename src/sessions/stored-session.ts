@@ -117,8 +117,8 @@ export function decodeStoredSession(data: Uint8Array): StoredSession {
   const ageAdd = r.u32('StoredSession.age_add');
   const maxEarlyData = r.u32('StoredSession.max_early_data');
   const flags = r.u8('StoredSession.flags');
-  const serverName = fromUtf8(r.vec8('StoredSession.server_name'));
-  const alpn = fromUtf8(r.vec8('StoredSession.alpn'));
+  const serverName = text(r.vec8('StoredSession.server_name'), 'server_name');
+  const alpn = text(r.vec8('StoredSession.alpn'), 'alpn');
   const list = r.sub(3, 'StoredSession.certificate_list');
   r.end('StoredSession');
   const peerCertificates: Uint8Array[] = [];
@@ -138,6 +138,15 @@ export function decodeStoredSession(data: Uint8Array): StoredSession {
     serverName,
     peerCertificates,
   };
+}
+
+/** UTF-8 text of a field; bytes that are not UTF-8 are a decode error, not a TypeError. */
+function text(bytes: Uint8Array, field: string): string {
+  try {
+    return fromUtf8(bytes);
+  } catch {
+    throw decodeError(`tls: stored session ${field} is not UTF-8`);
+  }
 }
 
 /** The PEM label of a session file (`s_client -sess_out`). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { subtleProvider } from '../../src/crypto/index.ts';
+import { TlsError } from '../../src/error.ts';
 import { MemorySessionStore } from '../../src/sessions/memory-store.ts';
 import { decodeServerState, encodeServerState } from '../../src/sessions/server-state.ts';
 import { MemorySessionCache } from '../../src/sessions/session-cache.ts';
@@ -17,6 +18,15 @@ import {
   RotatingTicketKeys,
 } from '../../src/sessions/ticketer.ts';
 import { utf8 } from '../../src/util/bytes.ts';
+
+/** The first index of `needle` in `haystack`, or -1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 /** The session layer on its own: stores, ticket sealing and key rotation, the encodings. */
 
@@ -77,6 +87,25 @@ describe('StoredSession encoding', () => {
     expect(() => decodeStoredSession(new Uint8Array([...bytes, 0]))).toThrow(/trailing/);
     expect(() => decodeStoredSession(new Uint8Array([9, ...bytes.subarray(1)]))).toThrow(/format/);
     expect(() => sessionFromPem('nothing here')).toThrow(/no WEBTLS SESSION/);
+  });
+
+  // Fuzz finding sessions-crash-1872df70b5e92d54: non-UTF-8 name bytes threw a TypeError.
+  it('sessions-crash-1872df70b5e92d54: a server_name or alpn not in UTF-8 is DECODE_ERROR', () => {
+    for (const field of ['serverName', 'alpn'] as const) {
+      const marker = field === 'serverName' ? 'zzzz.example' : 'zzzz';
+      const bytes = encodeStoredSession(session(1, { [field]: marker }));
+      const at = indexOf(bytes, utf8(marker));
+      expect(at).toBeGreaterThan(0);
+      bytes[at] = 0xff; // never valid in UTF-8
+      let error: unknown;
+      try {
+        decodeStoredSession(bytes);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TlsError);
+      expect((error as TlsError).code).toBe('DECODE_ERROR');
+    }
   });
 
   it('is usable within its lifetime only, and never beyond seven days', () => {
