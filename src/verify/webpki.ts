@@ -7,7 +7,6 @@ import { parseTrustAnchors, type TrustAnchor } from './anchors.ts';
 import { formatIpAddress, matchesIdentity, referenceId } from './names.ts';
 import { buildPath } from './path.ts';
 import { RevocationChecker, type RevocationOptions } from './revocation.ts';
-import { mozillaRoots } from './roots/index.ts';
 import type { ServerCertVerifier, ServerIdentity, VerifiedChain, VerifyOptions } from './types.ts';
 import { EkuOid, type ParsedCertificate, parseCertificate } from './x509.ts';
 
@@ -32,11 +31,24 @@ export interface WebpkiVerifierOptions {
   revocation?: RevocationOptions;
 }
 
-let defaultAnchors: TrustAnchor[] | undefined;
+let defaultAnchors: Promise<TrustAnchor[]> | undefined;
 
-/** Mozilla's roots, indexed once per process on first use (each parsed when first reached). */
-function mozillaAnchors(): TrustAnchor[] {
-  defaultAnchors ??= parseTrustAnchors(mozillaRoots());
+/**
+ * Mozilla's roots, loaded and indexed once per process on first use (each parsed when first
+ * reached). The module holding them (some 220 kB) is imported dynamically, so that bundlers put
+ * it in a chunk of its own, fetched only by applications that verify against the default roots.
+ */
+function mozillaAnchors(): Promise<TrustAnchor[]> {
+  defaultAnchors ??= import('./roots/index.ts').then(
+    (roots) => parseTrustAnchors(roots.mozillaRoots()),
+    (error) => {
+      defaultAnchors = undefined; // a failed load (a network error in a browser) may be retried
+      throw new TlsError('CONFIG', 'tls: the bundled root certificates could not be loaded', {
+        layer: 'config',
+        cause: error,
+      });
+    },
+  );
   return defaultAnchors;
 }
 
@@ -96,7 +108,7 @@ export function webpkiVerifier(options: WebpkiVerifierOptions = {}): ServerCertV
       }
 
       const path = await buildPath(leaf, {
-        anchors: configured ?? mozillaAnchors(),
+        anchors: configured ?? (await mozillaAnchors()),
         intermediates,
         provider: verifyOptions.provider,
         now,

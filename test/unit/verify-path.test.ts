@@ -391,6 +391,26 @@ describe('verifier input errors', () => {
     expect(codeOf(() => webpkiVerifier({ roots: [new Uint8Array([0x30, 0])] }))).toBe('CONFIG');
   });
 
+  it('loads the bundled roots when none are configured (a chain to another root is unknown)', async () => {
+    const root = await rootCa('Root G');
+    const leaf = await serverCert(await intermediateCa('Default roots CA', root));
+    const verifier = webpkiVerifier();
+    const chain = [leaf.der];
+    for (let i = 0; i < 2; i++) {
+      // Twice: the second call takes the roots already loaded.
+      expect(
+        await verify(
+          [],
+          chain.map(() => leaf),
+          'localhost',
+          { verifier },
+        ),
+      ).toMatchObject({
+        code: 'CERT_UNKNOWN_ISSUER',
+      });
+    }
+  });
+
   it('copies the chain before its first await', async () => {
     const root = await rootCa('Root F');
     const ca = await intermediateCa('Copy CA', root);
