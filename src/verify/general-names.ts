@@ -113,3 +113,23 @@ export function readNameConstraints(value: Uint8Array): NameConstraints {
   }
   return out;
 }
+
+/**
+ * The uniformResourceIdentifier entries of a GeneralNames value, given its content octets (the
+ * distribution points of RFC 5280 §4.2.1.13 and §5.2.5); the other forms are checked and
+ * skipped. Throws DerError when the list is empty or a name is malformed.
+ *
+ *     GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
+ */
+export function generalNameUris(content: Uint8Array): string[] {
+  const names = children(content);
+  if (names.length === 0) throw new DerError('empty GeneralNames');
+  const uris: string[] = [];
+  for (const name of names) {
+    if (generalNameForm(name) !== 6) continue;
+    // uniformResourceIdentifier [6] IMPLICIT IA5String: a string, so primitive (X.690 §10.2).
+    if (name.tag !== 0x86) throw new DerError('uniformResourceIdentifier is constructed');
+    uris.push(ia5(name.content));
+  }
+  return uris;
+}

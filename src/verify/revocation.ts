@@ -4,15 +4,14 @@
  * signed by the issuer's key, current (or the expiry policy says to use it anyway) and whose
  * scope covers it. Listed → CERT_REVOKED; no usable CRL → the unknown-status policy.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CRLDistributionPoints } from '@peculiar/asn1-x509';
-import { children, decodeOid, readOnly, Tag } from '../codec/der.ts';
+import { checkDer, children, decodeOid, readOnly, Tag } from '../codec/der.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
 import { certSignatureScheme } from './algorithms.ts';
 import { certificateLayout } from './cert-layout.ts';
 import { CrlReason, crlReasonName, type ParsedCrl, parseCrls } from './crl.ts';
+import { readCrlDistributionPoints } from './distribution-points.ts';
 import { KeyUsageBit, type ParsedCertificate } from './x509.ts';
 
 /** What a CRL source is asked for: the CRLs of the issuer of one certificate. */
@@ -64,11 +63,8 @@ function distributionPoints(cert: ParsedCertificate): string[] {
       const parts = children(ext.content);
       if (decodeOid(parts[0].content) !== CRL_DISTRIBUTION_POINTS) continue;
       const value = readOnly(parts[parts.length - 1].raw, Tag.OCTET_STRING).content;
-      return Array.from(AsnConvert.parse(value, CRLDistributionPoints)).flatMap((dp) =>
-        (dp.distributionPoint?.fullName ?? [])
-          .map((n) => n.uniformResourceIdentifier)
-          .filter((u): u is string => u !== undefined),
-      );
+      checkDer(value);
+      return readCrlDistributionPoints(value);
     }
   } catch {
     // An unreadable non-critical extension only means no distribution points to match.
