@@ -17,8 +17,8 @@
  *    Minifying identifiers renames every binding the bundle declares itself, so a name left
  *    over is Node's global, not a local that happens to share it. `typeof X` is allowed (a
  *    feature test does not throw where X is missing). Each use is attributed to its module by
- *    the `// path` comment esbuild writes above each module's code; ALLOWED lists the few uses
- *    in dependencies that are fallbacks behind a web API, each with its count and reason.
+ *    the `// path` comment esbuild writes above each module's code; ALLOWED would list uses in
+ *    dependencies that are fallbacks behind a web API, each with its count and reason.
  *
  * It prints each bundle's size (fully minified, and gzipped) for information.
  *
@@ -52,21 +52,12 @@ const NODE_GLOBALS = new Set([
 ]);
 const GLOBAL_OBJECTS = new Set(['globalThis', 'self', 'window', 'global']);
 
-/** Node-global uses known to be harmless: module, what it uses, how many times, and why. */
-const ALLOWED: { module: string; uses: string; count: number; why: string }[] = [
-  {
-    module: 'node_modules/pvtsutils/build/index.js',
-    uses: 'Buffer',
-    count: 2,
-    why: 'Convert.ToBase64/FromBase64 use Buffer only where btoa/atob are missing',
-  },
-  {
-    module: 'node_modules/@peculiar/utils/build/esm/encoding/base64.js',
-    uses: 'globalThis.Buffer',
-    count: 1,
-    why: 'base64 reads globalThis.Buffer, undefined outside Node, and then uses atob/btoa',
-  },
-];
+/**
+ * Node-global uses known to be harmless: module, what it uses, how many times, and why. Empty
+ * since the core stopped bundling @peculiar/asn1-x509, whose pvtsutils and @peculiar/utils held
+ * the two feature-tested `Buffer` fallbacks once listed here.
+ */
+const ALLOWED: { module: string; uses: string; count: number; why: string }[] = [];
 
 function isNodeModule(specifier: string): boolean {
   return specifier.startsWith('node:') || BUILTINS.has(specifier.split('/')[0]);

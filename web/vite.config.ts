@@ -20,8 +20,6 @@ const CORE_DEPENDENCIES = [
   '@noble/hashes/sha2.js',
   '@noble/hashes/utils.js',
   '@noble/post-quantum/ml-kem.js',
-  '@peculiar/asn1-schema',
-  '@peculiar/asn1-x509',
 ];
 
 /**
