@@ -1,0 +1,29 @@
+/**
+ * The standard columns of the throughput, latency and 0-RTT tables: node:tls (the baseline),
+ * webtls with each provider, and optionally webtls over the INSECURE null provider on both sides
+ * (what the protocol costs without the crypto).
+ */
+import { nobleProvider, subtleProvider } from '../../../src/crypto/index.ts';
+import { nodeProvider } from '../../../src/node/provider/index.ts';
+import { nullProvider } from '../null-provider.ts';
+import { nodeTlsContender } from './node-tls.ts';
+import type { Contender } from './types.ts';
+import { webtlsContender } from './webtls.ts';
+
+/** The baseline column's name. */
+export const BASELINE = 'node:tls';
+
+/** The protocol-only column's name. */
+export const NO_CRYPTO = 'webtls no-crypto';
+
+/** node:tls, webtls subtle, webtls noble, webtls node and, with `noCrypto`, webtls no-crypto. */
+export function standardContenders(noCrypto: boolean): Contender[] {
+  const list = [
+    nodeTlsContender,
+    webtlsContender('webtls subtle', subtleProvider()),
+    webtlsContender('webtls noble', nobleProvider()),
+    webtlsContender('webtls node', nodeProvider()),
+  ];
+  if (noCrypto) list.push(webtlsContender(NO_CRYPTO, nullProvider(subtleProvider())));
+  return list;
+}
