@@ -1,10 +1,9 @@
 /**
  * The one DER reader and writer (ITU-T X.690 §8, §10), under the crypto layer
- * (SubjectPublicKeyInfo, PKCS#8, RSA keys, ECDSA signatures) and the verifier (raw certificate
- * fields, names, the trust anchor index, private-key wrapping). Certificates are decoded by
- * `@peculiar/asn1-x509`; this module hands out the exact bytes that signatures and name
- * comparisons cover, and checks that input is DER before that schema parser (which accepts
- * BER) sees it.
+ * (SubjectPublicKeyInfo, PKCS#8, RSA keys, ECDSA signatures) and the verifier (certificates,
+ * CRLs, names, the trust anchor index, private-key wrapping). Certificates and CRLs are decoded
+ * with it alone, so the bytes that signatures and name comparisons cover are exactly the ones
+ * received.
  *
  * Strict means DER: definite lengths in their shortest form (at most three length octets: a TLS
  * certificate is under 2^24 bytes), single-byte tags, primitive strings, minimal INTEGERs and

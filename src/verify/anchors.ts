@@ -1,9 +1,8 @@
 /**
  * Trust anchors (RFC 5280 §6.1.1 (d)): a subject name and a public key, here carried by a
  * certificate. Anchors are indexed by subject and key with the minimal DER walk
- * (`certificateIdentity`), and decoded in full by `parseCertificate` (`@peculiar/asn1-x509`)
- * only when path building reaches them, so a store of a hundred-odd roots costs almost nothing
- * until used.
+ * (`certificateIdentity`), and decoded in full by `parseCertificate` only when path building
+ * reaches them, so a store of a hundred-odd roots costs almost nothing until used.
  */
 import { TlsError } from '../error.ts';
 import { isPem, pemCertificates } from '../util/pem.ts';

@@ -1,9 +1,8 @@
 /**
- * The GeneralName-valued extensions, subjectAltName and nameConstraints, read octet for octet
- * with the DER reader. `@peculiar/asn1-x509` turns iPAddress octets into text (and an address
- * with a mask into CIDR text, which loses a non-contiguous mask), and name constraints compare
- * directoryName values as DER; so these two extension values are read from the certificate's
- * own bytes after the library has decoded the certificate around them.
+ * The GeneralName-valued extensions, subjectAltName and nameConstraints, and the URIs of
+ * distribution points, read octet for octet with the DER reader: iPAddress values stay octets
+ * (an address with its mask, even a non-contiguous one, in nameConstraints), and directoryName
+ * values stay DER for name constraints to compare.
  */
 import { children, DerError, decodeSmallInt, readOnly, Tag, type Tlv } from '../codec/der.ts';
 import type { NameConstraints, Subtrees } from './x509.ts';
