@@ -1,0 +1,226 @@
+/**
+ * webtls against the JavaScript TLS libraries (subtls, @reclaimprotocol/tls, node-forge), with
+ * node:tls as the baseline, in one process → bench/results/js-libs.{json,md,svg}.
+ *
+ * Usage: node --import tsx bench/js-libs.ts [--quick]
+ *
+ * Every column is a client; the server is always node:tls on the other end of an in-memory link
+ * (bench/lib/duplex-pair.ts), configured for what that client can do (bench/lib/contenders/).
+ * - Full handshakes per second, ECDSA P-256 and RSA-2048 certificates: the link tells a
+ *   TurnClock whose turn it is on every delivery, and only the client's time counts — the
+ *   node:tls server's work is left out, so columns differ by their client alone. A handshake
+ *   ends when the client can send and the server has its Finished.
+ * - Bulk throughput: MB/s (10^6 bytes) of application data from client to server in 16 KiB
+ *   writes, each awaited, over one connection; wall time, so the node:tls server's decryption
+ *   is in it (the same AES-GCM for every column but forge's AES-CBC + HMAC-SHA1).
+ * Contenders take turns sample by sample (bench/lib/sample.ts); medians are reported.
+ */
+import * as tls from 'node:tls';
+import { subtleProvider } from '../src/crypto/index.ts';
+import { nodeProvider } from '../src/node/index.ts';
+import { forgeLib } from './lib/contenders/forge.ts';
+import {
+  bulkSend,
+  type JsLib,
+  type JsLibPlan,
+  nodeTlsServer,
+  serverOptions,
+} from './lib/contenders/js-lib.ts';
+import { nodeTlsContender } from './lib/contenders/node-tls.ts';
+import { reclaimLib } from './lib/contenders/reclaim.ts';
+import { subtlsLib } from './lib/contenders/subtls.ts';
+import type { CertKind, Contender, Setup } from './lib/contenders/types.ts';
+import { webtlsContender } from './lib/contenders/webtls.ts';
+import { duplexPair } from './lib/duplex-pair.ts';
+import { type ResultRow, writeResults } from './lib/results.ts';
+import { interleaved, type Measure, progress, QUICK, SAMPLE_MS, WARM_MS } from './lib/sample.ts';
+import { TurnClock } from './lib/turn-clock.ts';
+
+/** Bytes per write, and per timed transfer in the bulk scenario. */
+const WRITE = 16 * 1024;
+const TRANSFER = QUICK ? 256 * 1024 : 1024 * 1024;
+
+/** node:tls and webtls as they run here: TLS 1.3, X25519, AES-128-GCM, full verification. */
+function engineLib(contender: Contender, version: string): JsLib {
+  return {
+    name: contender.name,
+    version,
+    async plan(cert) {
+      const setup: Setup = {
+        cert,
+        version: 'TLSv1.3',
+        group: 'X25519',
+        suite: 'TLS_AES_128_GCM_SHA256',
+      };
+      const client = await contender.client(setup);
+      if (!client) return null;
+      return {
+        protocol: 'TLS 1.3, X25519, TLS_AES_128_GCM_SHA256',
+        verifies: 'full path to the test root (signatures, validity, CA and usage), name',
+        server: serverOptions(cert),
+        client: (link) => client(link),
+      };
+    },
+  };
+}
+
+const LIBS: JsLib[] = [
+  engineLib(nodeTlsContender, `OpenSSL ${process.versions.openssl}`),
+  engineLib(webtlsContender('webtls subtle', subtleProvider()), 'this tree'),
+  engineLib(webtlsContender('webtls node', nodeProvider()), 'this tree'),
+  subtlsLib,
+  reclaimLib,
+  forgeLib,
+];
+
+/** A plan with its server context, built once. */
+interface Ready {
+  plan: JsLibPlan;
+  context: tls.SecureContext;
+}
+
+async function ready(lib: JsLib, cert: CertKind): Promise<Ready | null> {
+  const plan = await lib.plan(cert);
+  return plan && { plan, context: tls.createSecureContext(plan.server) };
+}
+
+/** One full handshake, the client's time charged to `clock.client`. */
+async function handshake({ plan, context }: Ready, clock: TurnClock): Promise<void> {
+  let live = true;
+  const [clientEnd, serverEnd] = duplexPair((to) => {
+    if (live) clock.turn(to === 0 ? 'client' : 'server');
+  });
+  const server = nodeTlsServer(serverEnd, context);
+  clock.turn('client');
+  const client = plan.client(clientEnd);
+  try {
+    await Promise.all([client.opened, server.opened]);
+  } finally {
+    clock.stop();
+    live = false;
+    client.close();
+    server.close();
+  }
+}
+
+/** Handshakes per second of client time, after WARM_MS of warm-up, over SAMPLE_MS of wall time. */
+async function handshakeRate(r: Ready): Promise<number> {
+  const warm = new TurnClock();
+  for (const end = performance.now() + WARM_MS; performance.now() < end; ) {
+    await handshake(r, warm);
+  }
+  const clock = new TurnClock();
+  let count = 0;
+  for (const end = performance.now() + SAMPLE_MS; performance.now() < end; count++) {
+    await handshake(r, clock);
+  }
+  return count / (clock.client / 1000);
+}
+
+/** MB/s of client → server application data over one connection, wall time. */
+async function bulkRate({ plan, context }: Ready): Promise<number> {
+  const [clientEnd, serverEnd] = duplexPair();
+  const server = nodeTlsServer(serverEnd, context);
+  const client = plan.client(clientEnd);
+  try {
+    await Promise.all([client.opened, server.opened]);
+    const chunk = crypto.getRandomValues(new Uint8Array(WRITE));
+    for (const end = performance.now() + WARM_MS; performance.now() < end; ) {
+      await bulkSend(client, server, chunk, TRANSFER);
+    }
+    let bytes = 0;
+    const start = performance.now();
+    while (performance.now() < start + SAMPLE_MS) {
+      await bulkSend(client, server, chunk, TRANSFER);
+      bytes += TRANSFER;
+    }
+    return bytes / ((performance.now() - start) / 1000) / 1e6;
+  } finally {
+    client.close();
+    server.close();
+  }
+}
+
+interface Scenario {
+  name: string;
+  /** The certificate each client runs it with: the first of these it has a plan for. */
+  certs: CertKind[];
+  measure: (r: Ready) => Promise<number>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'full handshake, ECDSA P-256', certs: ['p256'], measure: handshakeRate },
+  { name: 'full handshake, RSA-2048', certs: ['rsa2048'], measure: handshakeRate },
+  { name: 'bulk, 16 KiB writes (MB/s)', certs: ['p256', 'rsa2048'], measure: bulkRate },
+];
+
+const rows: ResultRow[] = [];
+/** Per library, for the notes: the protocols it ran, and what it verified per certificate. */
+const ran = new Map<string, Set<string>>(LIBS.map((lib) => [lib.name, new Set()]));
+const verified = new Map<string, Map<string, CertKind[]>>(LIBS.map((lib) => [lib.name, new Map()]));
+for (const scenario of SCENARIOS) {
+  progress(`js-libs: ${scenario.name}`);
+  const measures: Record<string, Measure> = {};
+  for (const lib of LIBS) {
+    let r: Ready | null = null;
+    let cert: CertKind | undefined;
+    for (cert of scenario.certs) {
+      r = await ready(lib, cert);
+      if (r) break;
+    }
+    if (!r) {
+      measures[lib.name] = null;
+      continue;
+    }
+    ran.get(lib.name)?.add(r.plan.protocol);
+    const checks = verified.get(lib.name);
+    if (cert && checks) checks.set(r.plan.verifies, [...(checks.get(r.plan.verifies) ?? []), cert]);
+    const prepared = r;
+    measures[lib.name] = () => scenario.measure(prepared);
+  }
+  const values = await interleaved(measures);
+  progress(
+    `js-libs:   ${Object.entries(values)
+      .map(([k, v]) => `${k} ${v == null ? '—' : v.toFixed(1)}`)
+      .join(', ')}`,
+  );
+  rows.push({ scenario: scenario.name, values, baseline: 'node:tls' });
+}
+
+const notes = [
+  'Every column is a client; the server is node:tls on the other end of an in-memory ' +
+    'stream.Duplex pair in the same process. Handshake rows: full handshakes per second of ' +
+    'the client’s time alone (a TurnClock charges each side from the moment bytes reach it ' +
+    'until its answer reaches the peer; node:tls server time is left out). Bulk row: MB/s ' +
+    '(10^6 bytes) client → server in awaited 16 KiB writes, wall time, node:tls server ' +
+    'decryption included.',
+  ...LIBS.map((lib) => {
+    const protocols = [...(ran.get(lib.name) ?? [])].join(' / ');
+    const checks = [...(verified.get(lib.name) ?? [])]
+      .map(([what, kinds]) => `${[...new Set(kinds)].join(' and ')}: ${what}`)
+      .join('; ');
+    return `${lib.name} (${lib.version}): ${protocols}. Verifies — ${checks}.`;
+  }),
+  'forge has no plan for P-256 (RSA key transport only, no ECDSA) and runs the bulk row ' +
+    'with the RSA-2048 certificate; its node:tls server is opened to TLS 1.1 and AES128-SHA ' +
+    '(minVersion/maxVersion TLSv1.1, ciphers "AES128-SHA:@SECLEVEL=0").',
+  'subtls and reclaim cannot verify the test PKI’s RSA-2048 chain (its root signs the ' +
+    'intermediate with RSASSA-PSS), so their RSA-2048 server has the unit-test RSA-2048 ' +
+    'certificate, signed directly by an ECDSA P-256 CA: one ECDSA signature to check where ' +
+    'node:tls and webtls check two RSA ones. subtls also runs with requireDigitalSigKeyUsage ' +
+    'off (the test root lacks digitalSignature, which RFC 5280 does not ask of a CA).',
+  'subtls offers only P-256 for key exchange; the others were pinned to X25519 and ' +
+    'TLS_AES_128_GCM_SHA256 (reclaim would otherwise make three key shares and prefer ' +
+    'ChaCha20-Poly1305 in JavaScript).',
+];
+if (QUICK) notes.push('--quick run: numbers not for reading.');
+
+writeResults('js-libs', {
+  title: 'webtls against JavaScript TLS libraries',
+  unit: 'handshakes/s of client time (handshake rows), MB/s (bulk row)',
+  higherIsBetter: true,
+  columns: LIBS.map((lib) => lib.name),
+  rows,
+  notes,
+});
+progress('js-libs: done');
