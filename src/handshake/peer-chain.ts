@@ -8,13 +8,17 @@ import { certificateSummary } from '../verify/x509.ts';
  * Records the peer's chain in `info`, runs its verifier, and records the outcome: `OK` and the
  * leaf's subject, or the failing code (then the error propagates). Shared by both sides and
  * both versions.
+ *
+ * `info` keeps copies: the arrays the verifier parsed may be views into the whole handshake
+ * message, and they key the parse cache (x509.ts), so keeping them would keep the message and
+ * every parsed certificate alive for as long as the connection is open.
  */
 export async function verifyPeerChain(
   info: ConnectionInfo,
   chain: Uint8Array[],
   verify: () => Promise<unknown>,
 ): Promise<void> {
-  info.peerCertificates = chain;
+  info.peerCertificates = chain.map((der) => der.slice());
   try {
     await verify();
     info.verification = 'OK';
