@@ -7,6 +7,7 @@ import { clientSignatureSchemes, startClient } from '../handshake/client/tls13.t
 import { ProtocolVersion } from '../msgs/enums.ts';
 import { defaultSessionStore } from '../sessions/memory-store.ts';
 import { isIpAddress } from '../verify/names.ts';
+import type { ServerCertVerifier } from '../verify/types.ts';
 import { webpkiVerifier } from '../verify/webpki.ts';
 import { ConnectionCore, type HandshakeState } from './core.ts';
 import { fipsResolver } from './fips-config.ts';
@@ -38,6 +39,22 @@ const notStarted: HandshakeState = {
     return Promise.reject(new TlsError('UNEXPECTED_MESSAGE', 'tls: message before ClientHello'));
   },
 };
+
+/** The verifier built from `roots`, once per config object. */
+const defaultVerifiers = new WeakMap<ClientConfig, ServerCertVerifier>();
+
+/**
+ * The webpki verifier for `config.roots`, shared by every connection made with the same config
+ * object: the roots are parsed once, not per connection (nor kept once per connection).
+ */
+function defaultVerifier(config: ClientConfig): ServerCertVerifier {
+  let verifier = defaultVerifiers.get(config);
+  if (!verifier) {
+    verifier = webpkiVerifier({ roots: config.roots });
+    defaultVerifiers.set(config, verifier);
+  }
+  return verifier;
+}
 
 /**
  * A TLS client connection (sans-IO). The first `process()` queues the ClientHello; feed the
@@ -75,7 +92,7 @@ export class ClientConnection extends ConnectionCore {
       alpnProtocols: config.alpnProtocols ?? [],
       keyShares: config.keyShares ?? 2,
       middleboxCompat: config.middleboxCompat ?? true,
-      verifier: config.verifier ?? webpkiVerifier({ roots: config.roots }),
+      verifier: config.verifier ?? defaultVerifier(config),
       sessionStore:
         config.sessionStore === null
           ? undefined
