@@ -3,8 +3,10 @@
  * front. It is what a caller of the write-through API keeps for itself, and what the buffered
  * connection keeps on the caller's behalf.
  */
+const EMPTY = new Uint8Array(0);
+
 export class InputBuffer {
-  private buf = new Uint8Array(0);
+  private buf = EMPTY;
   private start = 0;
   private end = 0;
 
@@ -26,11 +28,16 @@ export class InputBuffer {
     this.end += data.length;
   }
 
-  /** Drops `n` bytes from the front. */
+  /**
+   * Drops `n` bytes from the front. Once nothing is held the storage is let go, so an idle
+   * connection keeps no input buffer (the next `append` copies into a fresh one; it copies
+   * either way).
+   */
   discard(n: number): void {
     if (n < 0 || n > this.length) throw new RangeError(`discard ${n} of ${this.length} bytes`);
     this.start += n;
     if (this.start === this.end) {
+      this.buf = EMPTY;
       this.start = 0;
       this.end = 0;
     }
