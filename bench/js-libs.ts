@@ -13,6 +13,8 @@
  * - Bulk throughput: MB/s (10^6 bytes) of application data from client to server in 16 KiB
  *   writes, each awaited, over one connection; wall time, so the node:tls server's decryption
  *   is in it (the same AES-GCM for every column but forge's AES-CBC + HMAC-SHA1).
+ * webtls runs through its sans-IO ClientConnection (bench/lib/contenders/webtls-conn.ts), as
+ * the libraries run through their own engines: no Web Streams on either side.
  * Contenders take turns sample by sample (bench/lib/sample.ts); medians are reported.
  */
 import * as tls from 'node:tls';
@@ -30,7 +32,7 @@ import { nodeTlsContender } from './lib/contenders/node-tls.ts';
 import { reclaimLib } from './lib/contenders/reclaim.ts';
 import { subtlsLib } from './lib/contenders/subtls.ts';
 import type { CertKind, Contender, Setup } from './lib/contenders/types.ts';
-import { webtlsContender } from './lib/contenders/webtls.ts';
+import { webtlsConnLib } from './lib/contenders/webtls-conn.ts';
 import { duplexPair } from './lib/duplex-pair.ts';
 import { type ResultRow, writeResults } from './lib/results.ts';
 import { interleaved, type Measure, progress, QUICK, SAMPLE_MS, WARM_MS } from './lib/sample.ts';
@@ -40,8 +42,8 @@ import { TurnClock } from './lib/turn-clock.ts';
 const WRITE = 16 * 1024;
 const TRANSFER = QUICK ? 256 * 1024 : 1024 * 1024;
 
-/** node:tls and webtls as they run here: TLS 1.3, X25519, AES-128-GCM, full verification. */
-function engineLib(contender: Contender, version: string): JsLib {
+/** node:tls (`tls.connect` over the link): TLS 1.3, X25519, AES-128-GCM, full verification. */
+function nodeTlsLib(contender: Contender, version: string): JsLib {
   return {
     name: contender.name,
     version,
@@ -65,9 +67,9 @@ function engineLib(contender: Contender, version: string): JsLib {
 }
 
 const LIBS: JsLib[] = [
-  engineLib(nodeTlsContender, `OpenSSL ${process.versions.openssl}`),
-  engineLib(webtlsContender('webtls subtle', subtleProvider()), 'this tree'),
-  engineLib(webtlsContender('webtls node', nodeProvider()), 'this tree'),
+  nodeTlsLib(nodeTlsContender, `OpenSSL ${process.versions.openssl}`),
+  webtlsConnLib('webtls subtle', subtleProvider()),
+  webtlsConnLib('webtls node', nodeProvider()),
   subtlsLib,
   reclaimLib,
   forgeLib,
@@ -194,6 +196,9 @@ const notes = [
     'until its answer reaches the peer; node:tls server time is left out). Bulk row: MB/s ' +
     '(10^6 bytes) client → server in awaited 16 KiB writes, wall time, node:tls server ' +
     'decryption included.',
+  'webtls is driven through its sans-IO ClientConnection with a few lines of glue to the ' +
+    'Duplex, as the libraries are through their own APIs; its streams API (connect()) adds ' +
+    'Web Streams on top (see bench/README.md).',
   ...LIBS.map((lib) => {
     const protocols = [...(ran.get(lib.name) ?? [])].join(' / ');
     const checks = [...(verified.get(lib.name) ?? [])]

@@ -1,6 +1,6 @@
 /**
- * The JavaScript TLS library adapters of bench/js-libs.ts really speak TLS: each one (subtls,
- * @reclaimprotocol/tls, node-forge), for every certificate kind it has a plan for, completes a
+ * The client adapters of bench/js-libs.ts really speak TLS: each one (subtls,
+ * @reclaimprotocol/tls, node-forge, webtls's ClientConnection), for every certificate kind it has a plan for, completes a
  * handshake with a node:tls server and delivers 64 KiB to it intact, and refuses a server whose
  * chain does not reach the roots it was given.
  */
@@ -13,9 +13,16 @@ import { pkiPem } from '../../bench/lib/contenders/pki.ts';
 import { reclaimLib } from '../../bench/lib/contenders/reclaim.ts';
 import { subtlsLib } from '../../bench/lib/contenders/subtls.ts';
 import type { CertKind } from '../../bench/lib/contenders/types.ts';
+import { webtlsConnLib } from '../../bench/lib/contenders/webtls-conn.ts';
 import { duplexPair } from '../../bench/lib/duplex-pair.ts';
+import { nodeProvider } from '../../src/node/index.ts';
 
-const LIBS: JsLib[] = [subtlsLib, reclaimLib, forgeLib];
+const LIBS: JsLib[] = [
+  subtlsLib,
+  reclaimLib,
+  forgeLib,
+  webtlsConnLib('webtls (ClientConnection)', nodeProvider()),
+];
 const KINDS: CertKind[] = ['p256', 'rsa2048'];
 
 /** A node:tls server that keeps every byte it receives; `arrived(n)` waits for n of them. */
@@ -48,7 +55,7 @@ function server(link: Duplex, options: tls.SecureContextOptions) {
 describe.each(LIBS.map((lib) => [lib.name, lib] as const))('%s adapter', (_, lib) => {
   it('has a plan for the certificates it can use', async () => {
     const plans = await Promise.all(KINDS.map((kind) => lib.plan(kind)));
-    // forge does RSA key transport only; the other two take both kinds.
+    // forge does RSA key transport only; the others take both kinds.
     expect(plans.map((p) => p !== null)).toEqual(lib === forgeLib ? [false, true] : [true, true]);
   });
 
