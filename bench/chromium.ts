@@ -136,10 +136,10 @@ writeResults('webcrypto', {
   notes: [
     `raw WebCrypto: crypto.subtle.encrypt with a key imported once, ${DEPTH} calls of ` +
       `${RECORD} bytes in flight at all times, a fresh IV each; webtls AeadKey.seal: the ` +
-      'subtle provider driven the same way; webtls records: ClientConnection.write of ' +
-      `${DEPTH} records' worth at a time after a TLS 1.3 handshake, then takeTls (each write's ` +
-      'records are sealed concurrently; the next write starts when the last record of the ' +
-      'previous one is done).',
+      'subtle provider driven the same way; webtls records: two ClientConnection.writes of ' +
+      `${DEPTH} records' worth in flight after a TLS 1.3 handshake, then takeTls (each write's ` +
+      'records are sealed concurrently; the engine runs writes one after another, so the ' +
+      "second's records start when the first's are all sealed).",
     'Chromium headless, the page served by request interception at an https origin (a secure ' +
       'context); Node and Chromium measured one after the other in the same run.',
   ],
