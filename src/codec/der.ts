@@ -360,3 +360,23 @@ export function encodeSmallInt(n: number): Uint8Array {
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
+
+/**
+ * Checks that `fields` carry tags from `allowed`, each at most once and in that order: the
+ * shape of a SEQUENCE whose elements are all OPTIONAL or DEFAULT. Throws DerError otherwise.
+ */
+export function inOrder(fields: readonly Tlv[], allowed: readonly number[], what: string): void {
+  let next = 0;
+  for (const f of fields) {
+    const at = allowed.indexOf(f.tag, next);
+    if (at < 0) throw new DerError(`unexpected tag 0x${f.tag.toString(16)} in ${what}`);
+    next = at + 1;
+  }
+}
+
+/** Reads `value` as exactly one SEQUENCE and checks its elements with `inOrder`. */
+export function sequenceOf(value: Uint8Array, allowed: readonly number[], what: string): Tlv[] {
+  const fields = children(readOnly(value, Tag.SEQUENCE).content);
+  inOrder(fields, allowed, what);
+  return fields;
+}

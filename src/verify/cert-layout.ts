@@ -6,8 +6,9 @@
  * ASN.1 (no elements past the end of a SEQUENCE, no mis-tagged fields, optional fields in
  * order). The same walk, stopped early, is the trust-anchor index (`certificateIdentity`).
  */
-import { children, DerError, readOnly, Tag, type Tlv } from '../codec/der.ts';
+import { children, DerError, inOrder, readOnly, Tag, type Tlv } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
+import { type Extension, readExtensions } from './x509-fields.ts';
 
 /** Raw spans of a certificate, as views into the input. */
 export interface CertificateLayout {
@@ -33,8 +34,8 @@ export interface CertificateLayout {
   spki: Uint8Array;
   /** The AlgorithmIdentifier TLV inside the SubjectPublicKeyInfo. */
   spkiAlgorithm: Uint8Array;
-  /** The Extension TLVs, in order (empty when the certificate has none). */
-  extensions: Tlv[];
+  /** The extensions, in order (empty when the certificate has none). */
+  extensions: Extension[];
 }
 
 /** The TLVs of the two outer levels, with their tags checked. */
@@ -122,19 +123,9 @@ export function certificateLayout(der: Uint8Array): CertificateLayout {
   if (key.length !== 2 || key[0].tag !== Tag.SEQUENCE || key[1].tag !== Tag.BIT_STRING) {
     throw new DerError('bad SubjectPublicKeyInfo');
   }
-  // Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension
+  // Extensions, explicitly tagged [3] (x509-fields.ts checks each Extension's shape).
   const field = f.optional.find((t) => t.tag === Tag.context(3));
-  const extensions = field ? children(readOnly(field.content, Tag.SEQUENCE).content) : [];
-  if (field && extensions.length === 0) throw new DerError('empty Extensions');
-  for (const ext of extensions) {
-    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    if (ext.tag !== Tag.SEQUENCE) throw new DerError('Extension is not a SEQUENCE');
-    const parts = children(ext.content);
-    inOrder(parts, [Tag.OID, Tag.BOOLEAN, Tag.OCTET_STRING], 'Extension');
-    if (parts[0]?.tag !== Tag.OID || parts[parts.length - 1].tag !== Tag.OCTET_STRING) {
-      throw new DerError('bad Extension');
-    }
-  }
+  const extensions = field ? readExtensions(readOnly(field.content)) : [];
   return {
     tbs: f.tbs.raw,
     signatureAlgorithm: f.signatureAlgorithm.raw,
@@ -149,26 +140,6 @@ export function certificateLayout(der: Uint8Array): CertificateLayout {
     spkiAlgorithm: key[0].raw,
     extensions,
   };
-}
-
-/**
- * Checks that `fields` carry tags from `allowed`, each at most once and in that order: the
- * shape of a SEQUENCE whose elements are all OPTIONAL or DEFAULT. Throws DerError otherwise.
- */
-export function inOrder(fields: readonly Tlv[], allowed: readonly number[], what: string): void {
-  let next = 0;
-  for (const f of fields) {
-    const at = allowed.indexOf(f.tag, next);
-    if (at < 0) throw new DerError(`unexpected tag 0x${f.tag.toString(16)} in ${what}`);
-    next = at + 1;
-  }
-}
-
-/** Reads `value` as exactly one SEQUENCE and checks its elements with `inOrder`. */
-export function sequenceOf(value: Uint8Array, allowed: readonly number[], what: string): Tlv[] {
-  const fields = children(readOnly(value, Tag.SEQUENCE).content);
-  inOrder(fields, allowed, what);
-  return fields;
 }
 
 /** The names and key of a certificate, read without decoding it. */

@@ -9,7 +9,9 @@ import {
   children,
   DerError,
   decodeSmallInt,
+  inOrder,
   readOnly,
+  sequenceOf,
   Tag,
   type Tlv,
   unsignedIntegerBytes,
@@ -18,7 +20,6 @@ import { TlsError } from '../error.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
 import { isPem, pemBlocks } from '../util/pem.ts';
 import { type AlgorithmId, algorithmId } from './algorithms.ts';
-import { inOrder, sequenceOf } from './cert-layout.ts';
 import { readIssuingDistributionPoint } from './distribution-points.ts';
 import { nameToString } from './dn.ts';
 import type { DistinguishedName } from './x509.ts';

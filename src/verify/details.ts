@@ -3,7 +3,7 @@
  * that ConnectionInfo stays cheap (it carries only the DER).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { children, DerError, decodeOid, readOnly, Tag } from '../codec/der.ts';
+import { children, readOnly, Tag } from '../codec/der.ts';
 import type { ConnectionInfo } from '../conn/types.ts';
 import { spkiInfo } from '../crypto/spki.ts';
 import { TlsError } from '../error.ts';
@@ -12,6 +12,7 @@ import { certificateLayout } from './cert-layout.ts';
 import { type NameAttribute, nameAttributes } from './dn.ts';
 import { formatIpAddress } from './names.ts';
 import { EkuOid, KeyUsageBit, parseCertificate } from './x509.ts';
+import type { Extension } from './x509-fields.ts';
 
 export type { NameAttribute } from './dn.ts';
 
@@ -68,7 +69,7 @@ const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
  * The subjectAltName by type (RFC 5280 §4.2.1.6): rfc822Name [1], dNSName [2],
  * uniformResourceIdentifier [6] (IA5Strings) and iPAddress [7]; other forms are left out.
  */
-function subjectAltNames(extensions: readonly { content: Uint8Array }[]) {
+function subjectAltNames(extensions: readonly Extension[]) {
   const out = {
     dns: [] as string[],
     ip: [] as string[],
@@ -76,12 +77,8 @@ function subjectAltNames(extensions: readonly { content: Uint8Array }[]) {
     uri: [] as string[],
   };
   for (const ext of extensions) {
-    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    const parts = children(ext.content);
-    if (decodeOid(parts[0].content) !== SUBJECT_ALT_NAME) continue;
-    const value = parts[parts.length - 1];
-    if (value.tag !== Tag.OCTET_STRING) throw new DerError('extnValue is not an OCTET STRING');
-    for (const name of children(readOnly(value.content, Tag.SEQUENCE).content)) {
+    if (ext.id !== SUBJECT_ALT_NAME) continue;
+    for (const name of children(readOnly(ext.value, Tag.SEQUENCE).content)) {
       const form = name.tag & 0x1f;
       if (form === 1) out.email.push(ascii(name.content));
       else if (form === 2) out.dns.push(ascii(name.content));

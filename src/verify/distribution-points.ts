@@ -3,8 +3,7 @@
  * CRL covers (§5.2.5), read with the DER reader. webtls uses the fullName URIs and the scope
  * flags; the other fields have their shape checked and are otherwise unused.
  */
-import { children, DerError, readOnly, Tag, type Tlv } from '../codec/der.ts';
-import { inOrder, sequenceOf } from './cert-layout.ts';
+import { children, DerError, inOrder, readOnly, sequenceOf, Tag, type Tlv } from '../codec/der.ts';
 import type { CrlScope } from './crl.ts';
 import { generalNameUris } from './general-names.ts';
 import { readBoolean } from './x509-fields.ts';

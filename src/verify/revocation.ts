@@ -4,7 +4,7 @@
  * signed by the issuer's key, current (or the expiry policy says to use it anyway) and whose
  * scope covers it. Listed → CERT_REVOKED; no usable CRL → the unknown-status policy.
  */
-import { checkDer, children, decodeOid, readOnly, Tag } from '../codec/der.ts';
+import { checkDer } from '../codec/der.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
@@ -60,11 +60,9 @@ function fail(code: TlsError['code'], message: string): TlsError {
 function distributionPoints(cert: ParsedCertificate): string[] {
   try {
     for (const ext of certificateLayout(cert.der).extensions) {
-      const parts = children(ext.content);
-      if (decodeOid(parts[0].content) !== CRL_DISTRIBUTION_POINTS) continue;
-      const value = readOnly(parts[parts.length - 1].raw, Tag.OCTET_STRING).content;
-      checkDer(value);
-      return readCrlDistributionPoints(value);
+      if (ext.id !== CRL_DISTRIBUTION_POINTS) continue;
+      checkDer(ext.value);
+      return readCrlDistributionPoints(ext.value);
     }
   } catch {
     // An unreadable non-critical extension only means no distribution points to match.

@@ -2,8 +2,7 @@
  * The field types that certificates and CRLs share (RFC 5280 §4.1, §5.1), read from DER TLVs:
  * BOOLEAN, Time and Extensions. Each throws DerError on anything but the profile's encoding.
  */
-import { children, DerError, decodeOid, Tag, type Tlv } from '../codec/der.ts';
-import { inOrder } from './cert-layout.ts';
+import { children, DerError, decodeOid, inOrder, Tag, type Tlv } from '../codec/der.ts';
 
 /**
  * A BOOLEAN, or an implicitly tagged one (the tag is the caller's to check). X.690 §11.1: DER

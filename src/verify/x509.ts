@@ -15,16 +15,17 @@ import {
   decodeOid,
   decodeSmallInt,
   readOnly,
+  sequenceOf,
   Tag,
-  type Tlv,
 } from '../codec/der.ts';
 import { TlsError } from '../error.ts';
 import { equalBytes } from '../util/bytes.ts';
 import type { AlgorithmId } from './algorithms.ts';
 import { algorithmId } from './algorithms.ts';
-import { type CertificateLayout, certificateLayout, sequenceOf } from './cert-layout.ts';
+import { type CertificateLayout, certificateLayout } from './cert-layout.ts';
 import { nameToString } from './dn.ts';
 import { readNameConstraints, readSubjectAltName } from './general-names.ts';
+import { readBoolean, readTime } from './x509-fields.ts';
 
 /** A distinguished name: raw DER for comparison, RFC 4514 text for messages. */
 export interface DistinguishedName {
@@ -176,7 +177,8 @@ function decode(der: Uint8Array): ParsedCertificate {
     const encodedVersion = layout.version ? decodeSmallInt(layout.version) : 0;
     if (encodedVersion > 2) throw new DerError(`unknown version ${encodedVersion}`);
     const version = encodedVersion + 1;
-    if (layout.extensions.length > 0 && version !== 3) {
+    const { extensions } = layout;
+    if (extensions.length > 0 && version !== 3) {
       throw fail(`is v${version} with extensions`);
     }
 
@@ -207,8 +209,8 @@ function decode(der: Uint8Array): ParsedCertificate {
 
     // 4. Extensions.
     const seen = new Set<string>();
-    for (const ext of layout.extensions) {
-      const { id, critical, value } = readExtension(ext);
+    for (const ext of extensions) {
+      const { id, critical, value } = ext;
       // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
       if (seen.has(id)) throw fail(`repeats extension ${id}`);
       seen.add(id);
@@ -220,47 +222,6 @@ function decode(der: Uint8Array): ParsedCertificate {
     if (e instanceof TlsError) throw e;
     throw badCertificate(`tls: certificate "${subjectText}" is malformed`, e);
   }
-}
-
-/**
- * Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE,
- * extnValue OCTET STRING } (RFC 5280 §4.1); cert-layout.ts has checked the tags.
- */
-function readExtension(ext: Tlv): { id: string; critical: boolean; value: Uint8Array } {
-  const parts = children(ext.content);
-  const id = decodeOid(parts[0].content);
-  const critical = parts.length === 3 && readBoolean(parts[1]);
-  return { id, critical, value: parts[parts.length - 1].content };
-}
-
-/** A BOOLEAN: X.690 §11.1, DER encodes TRUE as 0xff and FALSE as 0x00, nothing else. */
-function readBoolean(tlv: Tlv): boolean {
-  const b = tlv.content[0];
-  if (tlv.content.length !== 1 || (b !== 0 && b !== 0xff)) throw new DerError('bad BOOLEAN');
-  return b === 0xff;
-}
-
-/**
- * RFC 5280 §4.1.2.5: UTCTime `YYMMDDHHMMSSZ` (years 1950-2049) or GeneralizedTime
- * `YYYYMMDDHHMMSSZ`, always in UTC with seconds and without fractions.
- */
-function readTime(tlv: Tlv): Date {
-  const text = String.fromCharCode(...tlv.content);
-  const utc =
-    tlv.tag === Tag.UTC_TIME ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
-  const gen =
-    tlv.tag === Tag.GENERALIZED_TIME ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
-  const m = utc ?? gen;
-  if (!m) throw new DerError(`bad time ${JSON.stringify(text)}`);
-  const [y, mon, day, h, min, sec] = m.slice(1).map(Number);
-  // RFC 5280 §4.1.2.5.1: two-digit years 50..99 are 19xx, 00..49 are 20xx.
-  const year = utc ? (y >= 50 ? 1900 + y : 2000 + y) : y;
-  const d = new Date(Date.UTC(year, mon - 1, day, h, min, sec));
-  // Reject out-of-range fields that Date.UTC would silently carry over (e.g. month 13).
-  if (d.getUTCMonth() !== mon - 1 || d.getUTCDate() !== day || h > 23 || min > 59 || sec > 59) {
-    throw new DerError(`bad time ${JSON.stringify(text)}`);
-  }
-  return d;
 }
 
 /**
