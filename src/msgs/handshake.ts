@@ -81,6 +81,9 @@ export interface HandshakeJoinerOptions {
   maxMessageSize?: number;
 }
 
+/** The storage of an empty joiner (shared: nothing is ever written into it). */
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Reassembles handshake messages from the payloads of handshake records. A message may be split
  * across records (down to one byte each) and a record may carry several messages (RFC 8446 §5.1).
@@ -95,7 +98,7 @@ export interface HandshakeJoinerOptions {
 export class HandshakeJoiner {
   /** The largest handshake message body accepted, in bytes. */
   readonly maxMessageSize: number;
-  private buf = new Uint8Array(0);
+  private buf = NO_BYTES;
   private start = 0;
   private end = 0;
   /** Offset of the first header not yet checked against the size limit. */
@@ -146,7 +149,11 @@ export class HandshakeJoiner {
     if (this.end - s < total) return undefined;
     const raw = b.slice(s, s + total);
     this.start += total;
-    if (this.start === this.end) this.start = this.end = this.checked = 0;
+    if (this.start === this.end) {
+      // Nothing buffered: let the storage go, so an established connection keeps none.
+      this.buf = NO_BYTES;
+      this.start = this.end = this.checked = 0;
+    }
     return { type: raw[0], body: raw.subarray(HANDSHAKE_HEADER_LENGTH), raw };
   }
 

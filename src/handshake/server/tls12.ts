@@ -262,7 +262,7 @@ export async function respondTls12(
     ctx,
     transcript,
     suite: offer.suite,
-    clientRandom: hello.random,
+    clientRandom: hello.random.slice(), // the exporter keeps it: not a view into the hello
     serverRandom,
     ems: offer.ems,
     share,

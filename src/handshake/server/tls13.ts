@@ -120,12 +120,12 @@ export class ExpectClientHello implements HandshakeState {
         : { hello: received, raw: msg.raw, ech: retry.ech };
     // Version negotiation on the first ClientHello; server/tls12.ts answers TLS 1.2.
     if (!retry && chooseVersion(ctx, hello) === ProtocolVersion.TLSv1_2) {
-      ctx.conn.clientRandom = hello.random;
+      ctx.conn.clientRandom = hello.random.slice(); // a view would keep the whole ClientHello
       return respondTls12(ctx, hello, msg, chooseAlpn);
     }
     const offer = this.parse(hello);
     offer.ech = ech;
-    ctx.conn.clientRandom = offer.hello.random;
+    ctx.conn.clientRandom = offer.hello.random.slice(); // not a view into the ClientHello
     if (offer.serverName !== undefined) ctx.conn.info.serverName = offer.serverName;
 
     // A ticket to resume (psk13.ts), found before the transcript hash is fixed: on a first
