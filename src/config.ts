@@ -110,8 +110,8 @@ interface CommonConfig {
 export interface ClientConfig extends CommonConfig {
   /**
    * Verifies the server's chain. Defaults to the webpki verifier over `roots`, built once per
-   * config object (so `roots` changed after the first connection are not seen: make a new
-   * config object instead).
+   * `roots` array (so certificates pushed into that array after the first connection are not
+   * seen: pass a new array instead).
    */
   verifier?: ServerCertVerifier;
   /** Trust anchors (PEM text or DER) for the default verifier; defaults to bundled roots. */

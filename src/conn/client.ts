@@ -40,18 +40,25 @@ const notStarted: HandshakeState = {
   },
 };
 
-/** The verifier built from `roots`, once per config object. */
-const defaultVerifiers = new WeakMap<ClientConfig, ServerCertVerifier>();
+/** Verifiers over configured `roots`, by the roots array; and the one over the bundled roots. */
+const verifiersByRoots = new WeakMap<readonly (string | Uint8Array)[], ServerCertVerifier>();
+let bundledRootsVerifier: ServerCertVerifier | undefined;
 
 /**
- * The webpki verifier for `config.roots`, shared by every connection made with the same config
- * object: the roots are parsed once, not per connection (nor kept once per connection).
+ * The webpki verifier for `config.roots`, shared by every connection whose config holds the
+ * same roots array (configs spread from one base share it): the roots are parsed once, not per
+ * connection, nor kept once per connection.
  */
 function defaultVerifier(config: ClientConfig): ServerCertVerifier {
-  let verifier = defaultVerifiers.get(config);
+  const { roots } = config;
+  if (!roots) {
+    bundledRootsVerifier ??= webpkiVerifier();
+    return bundledRootsVerifier;
+  }
+  let verifier = verifiersByRoots.get(roots);
   if (!verifier) {
-    verifier = webpkiVerifier({ roots: config.roots });
-    defaultVerifiers.set(config, verifier);
+    verifier = webpkiVerifier({ roots });
+    verifiersByRoots.set(roots, verifier);
   }
   return verifier;
 }
