@@ -20,7 +20,7 @@ import { interleaved, type Measure, progress, QUICK, SAMPLES } from './lib/sampl
 /** Writes allowed to be unsettled at once. */
 const WINDOW = 32;
 /** Bytes per burst: the unit of work the sample loop repeats. */
-const BURST = 1 << 20;
+const BURST = 512 * 1024;
 /** Time per sample and warm-up before each, in ms (shorter than sample.ts's: 8 scenarios). */
 const SAMPLE_MS = QUICK ? 40 : 400;
 const WARM_MS = QUICK ? 10 : 100;
