@@ -15,7 +15,7 @@ import { BASELINE, NO_CRYPTO, standardContenders } from './lib/contenders/column
 import type { BenchConn, GroupName, Setup, SuiteName } from './lib/contenders/types.ts';
 import { duplexPair } from './lib/duplex-pair.ts';
 import { type ResultRow, writeResults } from './lib/results.ts';
-import { interleaved, type Measure, progress, QUICK, SAMPLES } from './lib/sample.ts';
+import { interleaved, type Measure, median, progress, QUICK, SAMPLES } from './lib/sample.ts';
 
 /** Writes allowed to be unsettled at once. */
 const WINDOW = 32;
@@ -68,15 +68,30 @@ async function burst(client: BenchConn, server: BenchConn, chunk: Uint8Array): P
   return writes * chunk.byteLength;
 }
 
-/** MB/s over SAMPLE_MS of back-to-back bursts, after WARM_MS of them. */
-async function sample(client: BenchConn, server: BenchConn, chunk: Uint8Array): Promise<number> {
+/** Seconds of CPU the process has used (user + system, every thread). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/**
+ * Back-to-back bursts for SAMPLE_MS, after WARM_MS of them: MB per second of wall time, and MB
+ * per second of the process's CPU time (what the pipe costs, whatever else the machine runs).
+ */
+async function sample(
+  client: BenchConn,
+  server: BenchConn,
+  chunk: Uint8Array,
+): Promise<{ wall: number; cpu: number }> {
   for (const end = performance.now() + WARM_MS; performance.now() < end; ) {
     await burst(client, server, chunk);
   }
   let bytes = 0;
   const start = performance.now();
+  const cpuStart = cpuSeconds();
   while (performance.now() < start + SAMPLE_MS) bytes += await burst(client, server, chunk);
-  return bytes / 1e6 / ((performance.now() - start) / 1000);
+  const mb = bytes / 1e6;
+  return { wall: mb / ((performance.now() - start) / 1000), cpu: mb / (cpuSeconds() - cpuStart) };
 }
 
 const contenders = standardContenders(true);
@@ -101,12 +116,29 @@ for (const { label, suite, version, group } of SUITES) {
     const chunk = new Uint8Array(size).fill(0x61);
     const scenario = `${label}, ${size / 1024} KiB writes`;
     progress(`throughput: ${scenario}`);
+    // interleaved() takes the median of the wall rates; the CPU rates ride along.
+    const cpuRates = new Map<string, number[]>();
     const measures: Record<string, Measure> = {};
     for (const contender of contenders) {
       const pair = pairs.get(contender.name);
-      measures[contender.name] = pair ? () => sample(pair.client, pair.server, chunk) : null;
+      if (!pair) {
+        measures[contender.name] = null;
+        continue;
+      }
+      cpuRates.set(contender.name, []);
+      measures[contender.name] = async () => {
+        const { wall, cpu } = await sample(pair.client, pair.server, chunk);
+        cpuRates.get(contender.name)?.push(cpu);
+        return wall;
+      };
     }
     rows.push({ scenario, values: await interleaved(measures), baseline: BASELINE });
+    const perCpu: Record<string, number | null> = {};
+    for (const contender of contenders) {
+      const rates = cpuRates.get(contender.name);
+      perCpu[contender.name] = rates ? median(rates) : null;
+    }
+    rows.push({ scenario: `${scenario}, per CPU second`, values: perCpu, baseline: BASELINE });
   }
   for (const { client, server } of pairs.values()) {
     client.close();
@@ -126,6 +158,9 @@ writeResults('throughput', {
     `Writes of 1 KiB or 16 KiB, up to ${WINDOW} unsettled at once, in bursts of ` +
       `${BURST / 2 ** 20} MiB timed until the server has received every byte; median of ` +
       `${SAMPLES} samples of ${SAMPLE_MS} ms, the contenders taking turns.`,
+    '"per CPU second" rows: the same samples in MB per second of the process\'s CPU time (user ' +
+      "+ system, all threads: WebCrypto's thread pool included) — the cost of the pipe, which " +
+      'holds up on a loaded machine where wall time also counts other processes.',
     'P-256 certificate; X25519 for TLS 1.3, P-256 for TLS 1.2 (there the client must offer ' +
       "the certificate's curve); one connection per contender and suite.",
     `${NO_CRYPTO}: webtls over an INSECURE stand-in provider (identity AEAD) on both ends — ` +
