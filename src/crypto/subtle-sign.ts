@@ -5,7 +5,8 @@
 
 import { TlsError } from '../error.ts';
 import { nameOf, SignatureScheme } from '../msgs/enums.ts';
-import { bufferSource } from '../util/bytes.ts';
+import { bufferSource, toHex } from '../util/bytes.ts';
+import { Lru } from '../util/lru.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-der.ts';
 import { ed25519Sign, ed25519Verify } from './noble-ed25519.ts';
 import { parsePkcs8, rsaEncryptionPkcs8 } from './pkcs8.ts';
@@ -73,22 +74,46 @@ export async function subtleVerify(
     }
   }
 
-  let cryptoKey: CryptoKey;
-  try {
-    cryptoKey = await subtle.importKey('spki', bufferSource(importable), algorithm, false, [
-      'verify',
-    ]);
-  } catch (e) {
-    throw new TlsError('BAD_CERTIFICATE', 'public key rejected by WebCrypto', {
-      layer: 'crypto',
-      cause: e,
-    });
-  }
+  const cryptoKey = await verifyKey(subtle, importable, algorithm);
   try {
     return await subtle.verify(params, cryptoKey, bufferSource(sig), message);
   } catch {
     return false;
   }
+}
+
+/** Imported verification keys, per SubtleCrypto, by import algorithm and SPKI. */
+const verifyKeys = new WeakMap<SubtleCrypto, Lru<string, Promise<CryptoKey>>>();
+
+/**
+ * The CryptoKey for `spki` under `algorithm`, imported once and kept in a small LRU: a chain's
+ * CA keys and a server's own key recur on every handshake, and each import is a WebCrypto round
+ * trip. A failed import is not kept.
+ */
+function verifyKey(
+  subtle: SubtleCrypto,
+  spki: Uint8Array,
+  algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm,
+): Promise<CryptoKey> {
+  let keys = verifyKeys.get(subtle);
+  if (!keys) {
+    keys = new Lru(64);
+    verifyKeys.set(subtle, keys);
+  }
+  const id = `${JSON.stringify(algorithm)} ${toHex(spki)}`;
+  const cached = keys.get(id);
+  if (cached) return cached;
+  const imported = subtle
+    .importKey('spki', bufferSource(spki.slice()), algorithm, false, ['verify'])
+    .catch((e) => {
+      keys.delete(id);
+      throw new TlsError('BAD_CERTIFICATE', 'public key rejected by WebCrypto', {
+        layer: 'crypto',
+        cause: e,
+      });
+    });
+  keys.set(id, imported);
+  return imported;
 }
 
 /** `CryptoProvider.signingKey` over WebCrypto. Throws TlsError CONFIG for unusable keys. */

@@ -5,9 +5,30 @@
 
 import { TlsError } from '../error.ts';
 import { nameOf, SignatureScheme } from '../msgs/enums.ts';
+import { toHex } from '../util/bytes.ts';
+import { Lru } from '../util/lru.ts';
 import { hashLength } from './provider.ts';
 import { type SchemeInfo, schemeInfo } from './schemes.ts';
 import { type ParsedSpki, parseSpki } from './spki.ts';
+
+/**
+ * Parsed keys by their DER (hex). Parsing checks an EC point is on its curve with BigInt
+ * arithmetic, a tenth of a millisecond each, for keys (a chain's CAs, a server's own) that
+ * recur on every handshake. Entries are never modified: `parseSpki` results are read-only.
+ */
+const parsedKeys = new Lru<string, ParsedSpki>(64);
+
+/** `parseSpki`, through the cache of recently parsed keys. */
+function parsedSpki(spki: Uint8Array): ParsedSpki {
+  const id = toHex(spki);
+  let parsed = parsedKeys.get(id);
+  if (!parsed) {
+    // A private copy: the result's views must not see later changes to the caller's array.
+    parsed = parseSpki(spki.slice());
+    parsedKeys.set(id, parsed);
+  }
+  return parsed;
+}
 
 /** A scheme and key ready to verify with, or a verdict already reached. */
 export type Prepared =
@@ -28,7 +49,7 @@ export function prepareVerify(scheme: number, spki: Uint8Array): Prepared {
       { layer: 'crypto' },
     );
   }
-  const key = parseSpki(spki);
+  const key = parsedSpki(spki);
   return schemeFitsKey(info, key) ? { ok: true, info, key } : { ok: false };
 }
 

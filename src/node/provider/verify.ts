@@ -15,6 +15,7 @@ import { curveSize, type EcCurve, type ParsedSpki, rsaEncryptionSpki } from '../
 import { prepareVerify } from '../../crypto/verify-common.ts';
 import { TlsError } from '../../error.ts';
 import { toHex } from '../../util/bytes.ts';
+import { Lru } from '../../util/lru.ts';
 import { NODE_HASH } from './hash.ts';
 
 /** Public keys kept per verifier. */
@@ -30,18 +31,13 @@ export type NodeVerify = (
 
 /** A `CryptoProvider.verify`, synchronous, with a key cache of its own (one per provider). */
 export function nodeVerifier(): NodeVerify {
-  const keys = new Map<string, KeyObject>();
+  const keys = new Lru<string, KeyObject>(CACHE_SIZE);
 
   /** The KeyObject for a parsed key, from the cache or imported. */
   const keyObject = (spki: Uint8Array, parsed: ParsedSpki): KeyObject => {
     const id = toHex(spki);
     const cached = keys.get(id);
-    if (cached) {
-      // Map order is insertion order: re-inserting marks the key as recently used.
-      keys.delete(id);
-      keys.set(id, cached);
-      return cached;
-    }
+    if (cached) return cached;
     // RSA-PSS-OID keys are imported as rsaEncryption (the same RSAPublicKey), as the subtle
     // provider does; the scheme's parameters were checked against the key's already.
     const der = parsed.algorithm === 'rsa-pss' ? rsaEncryptionSpki(parsed.key) : spki;
@@ -55,7 +51,6 @@ export function nodeVerifier(): NodeVerify {
       });
     }
     keys.set(id, key);
-    if (keys.size > CACHE_SIZE) keys.delete(keys.keys().next().value as string);
     return key;
   };
 
