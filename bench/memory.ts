@@ -3,8 +3,8 @@
  * each provider and for node:tls.
  *
  * Method, per contender and side in a fresh Node process (this script runs itself for each):
- * configs are built and a few connections opened and dropped first (code compiled, caches
- * filled), then a full GC and the baseline. Connections are then opened in batches over
+ * configs are built and 100 connections opened and dropped first (code compiled and optimised,
+ * hidden classes made), then a full GC and the baseline. Connections are then opened in batches over
  * in-memory links until N are alive — webtls as sans-IO ClientConnection/ServerConnection
  * pairs pumped directly, node:tls as TLSSocket pairs over a Duplex link — each run until the
  * link is quiet (tickets delivered), and the side not under measure is dropped at once (node:tls:
@@ -42,6 +42,11 @@ import { progress, QUICK } from './lib/sample.ts';
 const STEPS = QUICK ? [20, 100] : [100, 1000, 5000];
 /** Connections opened at once. */
 const BATCH = 25;
+/**
+ * Connections opened and dropped before the baseline, so that compiled code, feedback and
+ * hidden classes are in it rather than charged to the first step's connections.
+ */
+const WARM_UP = QUICK ? 4 : 100;
 const KIB = 1024;
 
 type Side = 'client' | 'server';
@@ -210,7 +215,7 @@ function snapshot() {
 /** Keeps `side` of N connections for each N of STEPS, dropping the other side at once. */
 async function pass(open: Opener, side: Side): Promise<Record<number, Sample>> {
   const other: Side = side === 'client' ? 'server' : 'client';
-  for (let i = 0; i < 4; i++) (await open(side)).drop(other); // warm-up, then let it all go
+  for (let i = 0; i < WARM_UP; i++) (await open(side)).drop(other); // then let it all go
   await fullGc();
   const base = snapshot();
   const kept: unknown[] = [];
