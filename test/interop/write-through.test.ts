@@ -16,13 +16,19 @@ import { type OpensslServer, startOpensslServer } from './peers/openssl.ts';
 import { certFiles, pem, ROOT } from './peers/pki.ts';
 import { loadCert } from './peers/webtls.ts';
 
-/** An endpoint bound to a socket: received bytes go into the endpoint's own inbox. */
+/**
+ * An endpoint bound to a socket: received bytes go into the endpoint's own inbox. When the
+ * inbox cannot take a chunk, the socket is paused and the chunk waits until a step has made
+ * room (back-pressure, as a real caller with a fixed buffer must do).
+ */
 class SocketEndpoint {
   readonly ep: WriteThroughEndpoint;
   private wake: (() => void) | undefined;
   private ended = false;
   /** Socket events so far: a step that saw one while driving does not wait. */
   private events = 0;
+  /** Chunks that did not fit in the inbox yet, oldest first. */
+  private readonly waiting: Buffer[] = [];
 
   constructor(
     readonly socket: net.Socket,
@@ -30,7 +36,8 @@ class SocketEndpoint {
   ) {
     this.ep = new WriteThroughEndpoint(conn, 128 * 1024);
     socket.on('data', (d: Buffer) => {
-      this.ep.deliver(d);
+      this.waiting.push(d);
+      this.admit();
       this.notify();
     });
     socket.on('end', () => {
@@ -38,6 +45,15 @@ class SocketEndpoint {
       this.notify();
     });
     socket.on('error', () => this.notify());
+  }
+
+  /** Moves waiting chunks into the inbox while they fit; pauses the socket while any wait. */
+  private admit(): void {
+    while (this.waiting.length > 0 && this.ep.room >= this.waiting[0].length) {
+      this.ep.deliver(this.waiting.shift()!);
+    }
+    if (this.waiting.length > 0) this.socket.pause();
+    else this.socket.resume();
   }
 
   private notify(): void {
@@ -55,6 +71,9 @@ class SocketEndpoint {
     const seen = this.events;
     const had = this.ep.received.length;
     for (const bytes of await this.ep.drive()) this.socket.write(bytes);
+    const stalled = this.waiting.length > 0;
+    this.admit();
+    if (stalled) return; // room was made: drive again
     if (this.events !== seen || this.ended || this.ep.received.length !== had) return;
     const left = deadline - Date.now();
     if (left <= 0) throw new Error('timed out');

@@ -30,6 +30,11 @@ export class WriteThroughEndpoint {
     this.outbox = new Uint8Array(outCapacity);
   }
 
+  /** Bytes the inbox can still take. */
+  get room(): number {
+    return this.inbox.length - this.held;
+  }
+
   /** Appends bytes from the peer. */
   deliver(bytes: Uint8Array): void {
     if (this.held + bytes.length > this.inbox.length) throw new Error('inbox full');
