@@ -3,7 +3,6 @@
  * JSON line, relays to what --allow lists, refuses the rest, and stops on SIGTERM.
  */
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RelayLogRecord } from '../../workers/relay/log.ts';
@@ -11,7 +10,11 @@ import { REPO } from '../interop/peers/pki.ts';
 import { killAllPeers, startProc } from '../interop/peers/proc.ts';
 
 /** tsx itself, not npx: npx does not pass SIGTERM on to the program it runs. */
-const TSX = join(REPO, 'node_modules/.bin/tsx');
+/**
+ * Node with tsx as a loader, one process: the tsx CLI runs the script in a child process and
+ * relays signals to it, and under load the SIGTERM could end the wrapper (exit 143) instead.
+ */
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 const echoServers: Server[] = [];
 afterAll(async () => {
   for (const server of echoServers) server.close();
@@ -33,8 +36,9 @@ describe('Node relay command line', () => {
     const port = (echo.address() as { port: number }).port;
 
     const proc = startProc(
-      TSX,
+      NODE_TSX[0],
       [
+        ...NODE_TSX.slice(1),
         'workers/relay/node.ts',
         '--listen',
         '127.0.0.1:0',
@@ -83,7 +87,9 @@ describe('Node relay command line', () => {
   });
 
   it('exits 2 with usage when no --allow is given', async () => {
-    const proc = startProc(TSX, ['workers/relay/node.ts'], { cwd: REPO });
+    const proc = startProc(NODE_TSX[0], [...NODE_TSX.slice(1), 'workers/relay/node.ts'], {
+      cwd: REPO,
+    });
     const exit = await proc.exited;
     expect(exit.code).toBe(2);
     expect(proc.stderr).toContain('give at least one --allow');
