@@ -1,7 +1,10 @@
 /**
  * One row of bench/handshakes.ts in a loop, for a profiler: webtls with one provider on the side
  * under measure, node:tls on the other (webtls node where node:tls cannot), the same unit.
- * Prints the rate of the measured side's charged time and of the reference's.
+ * Prints the rate of the measured side's charged time and of the reference's: in wall time with
+ * GC moved to the measured side (as bench/handshakes.ts reports), in wall time with GC where it
+ * fell, and in process CPU time (CpuTurnClock: holds up on a busy machine, but leaves out waits
+ * for the thread pool, flattering the subtle provider, and GC is where it fell).
  *
  * Usage: node --cpu-prof --import tsx bench/handshake-loop.ts <client|server> [row] [provider]
  *          [seconds]
@@ -14,8 +17,10 @@ import { nodeProvider } from '../src/node/provider/index.ts';
 import { nodeTlsContender } from './lib/contenders/node-tls.ts';
 import type { Contender } from './lib/contenders/types.ts';
 import { webtlsContender } from './lib/contenders/webtls.ts';
+import { CpuTurnClock } from './lib/cpu-turn-clock.ts';
+import { GcChargedClock, stopObservingGc } from './lib/gc-charged-clock.ts';
 import { makePair, measuredHandshake, SCENARIOS } from './lib/handshake-unit.ts';
-import { TurnClock } from './lib/turn-clock.ts';
+import { type Side, TurnClock } from './lib/turn-clock.ts';
 
 const [sideArg = 'client', rowArg = '0', providerArg = 'node', secondsArg = '10'] =
   process.argv.slice(2);
@@ -48,16 +53,32 @@ const warm = new TurnClock();
 for (const end = performance.now() + 1000; performance.now() < end; ) {
   await measuredHandshake(pair, warm);
 }
-const clock = new TurnClock();
+const wall = new GcChargedClock(side);
+const cpu = new CpuTurnClock();
+const both = {
+  turn(s: Side) {
+    wall.turn(s);
+    cpu.turn(s);
+  },
+  stop() {
+    wall.stop();
+    cpu.stop();
+  },
+};
 let count = 0;
 const start = performance.now();
 for (const end = start + Number(secondsArg) * 1000; performance.now() < end; count++) {
-  await measuredHandshake(pair, clock);
+  await measuredHandshake(pair, both);
 }
+await wall.settle();
+stopObservingGc();
 const other = side === 'client' ? 'server' : 'client';
+const rate = (ms: number) => (count / (ms / 1000)).toFixed(0);
 process.stdout.write(
   `${scenario.name}, ${side} side, ${measured.name} against ${reference.name}: ${count} ` +
-    `handshakes in ${((performance.now() - start) / 1000).toFixed(1)} s; ` +
-    `${side} ${(count / (clock[side] / 1000)).toFixed(0)}/s charged, ` +
-    `${other} ${(count / (clock[other] / 1000)).toFixed(0)}/s charged\n`,
+    `handshakes in ${((performance.now() - start) / 1000).toFixed(1)} s; per second of ` +
+    `wall, GC to the measured side: ${side} ${rate(wall.charged(side))}, ` +
+    `${other} ${rate(wall.charged(other))}; ` +
+    `wall, GC where it fell: ${side} ${rate(wall.wall[side])}, ${other} ${rate(wall.wall[other])}; ` +
+    `CPU: ${side} ${rate(cpu[side])}, ${other} ${rate(cpu[other])}\n`,
 );

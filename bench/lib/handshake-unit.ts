@@ -3,9 +3,16 @@
  * one of them in a loop for a profiler): one connection over an in-memory link, each side's time
  * charged to it by a TurnClock.
  */
-import type { ClientFactory, ServerFactory, Setup } from './contenders/types.ts';
+import type { Duplex } from 'node:stream';
+import type { BenchConn, ClientFactory, ServerFactory, Setup } from './contenders/types.ts';
 import { duplexPair } from './duplex-pair.ts';
 import { type Side, TurnClock } from './turn-clock.ts';
+
+/** What charges time to a side: TurnClock (wall time), or CpuTurnClock, or both at once. */
+export interface Clock {
+  turn(side: Side): void;
+  stop(): void;
+}
 
 /** A row of the table: a setup, run full or resumed. */
 export interface Scenario {
@@ -72,13 +79,46 @@ export interface Pair {
   resumesPerFull: number;
   /** Measured resumptions since the last full handshake. */
   sinceFull: number;
-  /** For the accounting check (notes): ms charged per handshake, wall ms per handshake. */
-  stats: { reference: number[]; measured: number[]; wall: number[]; charged: number[] };
+  /**
+   * Per sample, for the accounting check: ms charged per handshake to each side, wall ms per
+   * handshake, charged ÷ wall, and GC ms per handshake moved from the reference.
+   */
+  stats: {
+    reference: number[];
+    measured: number[];
+    wall: number[];
+    charged: number[];
+    moved: number[];
+  };
 }
 
-/** Lets already-queued callbacks run: a few turns of the event loop's check phase. */
-async function settle(turns = 2): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+/** How long a side may take to release its end of the link after close(). */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * Closes one end and waits until it has released its end of the link (the Duplex's 'close'):
+ * the whole of its close — close_notify sealed and written, streams torn down — happens now,
+ * on the side the clock charges, rather than in the next handshake's time.
+ */
+async function closeEnd(conn: BenchConn, end: Duplex): Promise<void> {
+  if (end.destroyed) {
+    conn.close();
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const released = new Promise<void>((resolve, reject) => {
+    end.once('close', () => resolve());
+    timer = setTimeout(
+      () => reject(new Error('handshake unit: an end was not released')),
+      CLOSE_TIMEOUT_MS,
+    );
+  });
+  conn.close();
+  try {
+    await released;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -88,7 +128,7 @@ async function settle(turns = 2): Promise<void> {
  */
 export async function handshakeOnce(
   pair: Pair,
-  clock: TurnClock,
+  clock: Clock,
   expectResumed: boolean | null = pair.resume,
 ): Promise<boolean> {
   let live = true;
@@ -121,13 +161,13 @@ export async function handshakeOnce(
     }
     return resumed;
   } finally {
+    // Each side closes on its own account; the peer's handling of its close_notify, if that
+    // arrives meanwhile, is charged to it too (one alert record).
     live = false;
     clock.turn('client');
-    client.close();
-    await settle();
+    await closeEnd(client, clientEnd);
     clock.turn('server');
-    server.close();
-    await settle();
+    await closeEnd(server, serverEnd);
     clock.stop();
   }
 }
@@ -137,7 +177,7 @@ export async function handshakeOnce(
  * handshake (asserted to be one) when the client's tickets are used up. Returns the wall ms
  * spent on such refills.
  */
-export async function measuredHandshake(pair: Pair, clock: TurnClock): Promise<number> {
+export async function measuredHandshake(pair: Pair, clock: Clock): Promise<number> {
   let refill = 0;
   if (pair.resume && pair.sinceFull >= pair.resumesPerFull) {
     const start = performance.now();
@@ -167,7 +207,7 @@ export async function makePair(
     resume: scenario.resumed,
     resumesPerFull: Number.POSITIVE_INFINITY,
     sinceFull: 0,
-    stats: { reference: [], measured: [], wall: [], charged: [] },
+    stats: { reference: [], measured: [], wall: [], charged: [], moved: [] },
   };
   if (scenario.resumed) {
     // Prime: one full handshake stores tickets; then count how many resumptions they allow.
