@@ -111,8 +111,10 @@ async function rowsFor(runtime: string, run: Runner): Promise<ResultRow[]> {
     const values = await interleaved(measures);
     const ratio = (way: Way) => ((values[way] ?? 0) / (values['raw WebCrypto'] ?? 1)).toFixed(2);
     progress(
-      `  raw ${values['raw WebCrypto']?.toFixed(0)} MB/s, seal ${ratio('webtls AeadKey.seal')}×` +
-        `, records ${ratio('webtls records')}×`,
+      `  raw ${values['raw WebCrypto']?.toFixed(0)} MB/s; ` +
+        WAYS.slice(1)
+          .map((way) => `${way} ${ratio(way)}×`)
+          .join(', '),
     );
     rows.push({ scenario: `${runtime}, ${alg}`, values, baseline: 'raw WebCrypto' });
   }
@@ -139,7 +141,12 @@ writeResults('webcrypto', {
       'subtle provider driven the same way; webtls records: two ClientConnection.writes of ' +
       `${DEPTH} records' worth in flight after a TLS 1.3 handshake, then takeTls (each write's ` +
       'records are sealed concurrently; the engine runs writes one after another, so the ' +
-      "second's records start when the first's are all sealed).",
+      "second's records start when the first's are all sealed); webtls write-through: the " +
+      'same through ClientConnection.encrypt into two output buffers allocated once and ' +
+      'reused.',
+    'The buffered API (which the streams API uses) gives each write a fresh output buffer; ' +
+      'in Chromium the first writes into fresh memory fault its pages in, which costs about ' +
+      'as much as the encryption (the write-through column reuses its buffers).',
     'Chromium headless, the page served by request interception at an https origin (a secure ' +
       'context); Node and Chromium measured one after the other in the same run.',
   ],

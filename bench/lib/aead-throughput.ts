@@ -8,7 +8,10 @@
  * - webtls AeadKey.seal: the subtle provider's AEAD key, driven the same way;
  * - webtls records: a ClientConnection after a TLS 1.3 handshake (subtle provider on both
  *   sides, the suite of the algorithm): two `write`s of DEPTH records' worth of data in flight
- *   (the engine seals a call's records concurrently), then `takeTls` of the result.
+ *   (the engine seals a call's records concurrently), then `takeTls` of the result: the
+ *   buffered API, which the streams API uses, with a fresh output buffer per write;
+ * - webtls write-through: the same connection's `encrypt(plain, out)` into two output buffers
+ *   allocated once and reused (docs/write-through.md), two calls in flight.
  *
  * Each measure returns MB/s (10^6 bytes of plaintext per second).
  */
@@ -22,8 +25,17 @@ import * as certs from '../../test/unit/data/certs.ts';
 import { certifiedKey, pump } from '../../test/unit/helpers/loopback.ts';
 
 export type GcmAlgorithm = 'AES-128-GCM' | 'AES-256-GCM';
-export type Way = 'raw WebCrypto' | 'webtls AeadKey.seal' | 'webtls records';
-export const WAYS: Way[] = ['raw WebCrypto', 'webtls AeadKey.seal', 'webtls records'];
+export type Way =
+  | 'raw WebCrypto'
+  | 'webtls AeadKey.seal'
+  | 'webtls records'
+  | 'webtls write-through';
+export const WAYS: Way[] = [
+  'raw WebCrypto',
+  'webtls AeadKey.seal',
+  'webtls records',
+  'webtls write-through',
+];
 
 /** Plaintext per record (the TLS maximum) and encryptions in flight. */
 export const RECORD = 16_384;
@@ -100,6 +112,8 @@ export async function aeadBench(alg: GcmAlgorithm): Promise<AeadBench> {
   const batch = new Uint8Array(DEPTH * RECORD);
   for (let at = 0; at < batch.length; at += RECORD) batch.set(plaintext, at);
 
+  const outs = [0, 1].map(() => new Uint8Array(conn.encryptedLength(batch.length)));
+
   const ways: Record<Way, (ms: number, warmMs: number) => Promise<number>> = {
     'raw WebCrypto': (ms, warmMs) =>
       pipelined(
@@ -125,6 +139,15 @@ export async function aeadBench(alg: GcmAlgorithm): Promise<AeadBench> {
           };
           await Promise.all([conn.write(batch).then(take), conn.write(batch).then(take)]);
           return 2 * batch.length;
+        },
+        ms,
+        warmMs,
+      ),
+    'webtls write-through': (ms, warmMs) =>
+      timed(
+        async () => {
+          const done = await Promise.all(outs.map((out) => conn.encrypt(batch, out)));
+          return done.reduce((sum, r) => sum + r.consumed, 0);
         },
         ms,
         warmMs,
