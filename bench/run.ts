@@ -15,7 +15,7 @@ import { writeSummary } from './lib/summary.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The scripts in running order, with the node flags each needs. */
+/** The scripts in running order (bench/<name>.ts), with the node flags each needs. */
 const SCRIPTS: { name: string; flags: string[] }[] = [
   { name: 'handshakes', flags: [] },
   { name: 'throughput', flags: [] },
@@ -28,7 +28,7 @@ const SCRIPTS: { name: string; flags: string[] }[] = [
     flags: ['--expose-gc', '--max-semi-space-size=512', '--min-semi-space-size=256'],
   },
   { name: 'size', flags: [] },
-  { name: 'webcrypto', flags: [] },
+  { name: 'chromium', flags: [] },
   { name: 'browser', flags: [] },
 ];
 

@@ -76,8 +76,11 @@ function targets(): Target[] {
   const webcrypto = load('webcrypto');
   const memory = load('memory');
   const full = (row: ResultRow) => !/resum/i.test(row.scenario);
-  const libRatios = JS_LIBS.flatMap((lib) => ratios(jsLibs, 'webtls node', lib, hsRow));
-  const subtleLibRatios = JS_LIBS.flatMap((lib) => ratios(jsLibs, 'webtls subtle', lib, hsRow));
+  // Client CPU time: wall time on a shared machine also counts other processes.
+  const cpuRow = (row: ResultRow) => hsRow(row) && /CPU/.test(row.scenario);
+  const libRatios = JS_LIBS.flatMap((lib) => ratios(jsLibs, 'webtls node', lib, cpuRow));
+  const subtleLibRatios = JS_LIBS.flatMap((lib) => ratios(jsLibs, 'webtls subtle', lib, cpuRow));
+  const at16k = (row: ResultRow) => /16 KiB/.test(row.scenario);
   const idle: Measured[] = [];
   for (const row of memory?.rows ?? []) {
     for (const [column, value] of Object.entries(row.values)) {
@@ -97,8 +100,15 @@ function targets(): Target[] {
       format: asRatio,
     },
     {
-      text: 'node provider ≥ 0.8× node:tls bulk throughput',
-      measured: worst(ratios(throughput, 'webtls node', 'node:tls')),
+      text: 'node provider ≥ 0.8× node:tls bulk throughput, 16 KiB writes',
+      measured: worst(ratios(throughput, 'webtls node', 'node:tls', at16k)),
+      goal: 0.8,
+      higherIsBetter: true,
+      format: asRatio,
+    },
+    {
+      text: 'node provider ≥ 0.8× node:tls bulk throughput, 1 KiB writes',
+      measured: worst(ratios(throughput, 'webtls node', 'node:tls', (row) => !at16k(row))),
       goal: 0.8,
       higherIsBetter: true,
       format: asRatio,
@@ -118,7 +128,21 @@ function targets(): Target[] {
       format: asRatio,
     },
     {
-      text: 'subtle provider ≥ 80% of raw WebCrypto AES-GCM at 16 KiB (records)',
+      text: 'subtle provider ≥ 80% of raw WebCrypto AES-GCM at 16 KiB: the provider (AeadKey.seal)',
+      measured: worst(ratios(webcrypto, 'webtls AeadKey.seal', 'raw WebCrypto')),
+      goal: 0.8,
+      higherIsBetter: true,
+      format: asRatio,
+    },
+    {
+      text: 'the same through the write-through API (caller-owned buffers)',
+      measured: worst(ratios(webcrypto, 'webtls write-through', 'raw WebCrypto')),
+      goal: 0.8,
+      higherIsBetter: true,
+      format: asRatio,
+    },
+    {
+      text: 'the same through the buffered API (what connect() uses)',
       measured: worst(ratios(webcrypto, 'webtls records', 'raw WebCrypto')),
       goal: 0.8,
       higherIsBetter: true,
