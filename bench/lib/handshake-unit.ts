@@ -92,6 +92,11 @@ export interface Pair {
   };
 }
 
+/** Lets already-queued callbacks run: a few turns of the event loop's check phase. */
+async function settle(turns = 3): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** How long a side may take to release its end of the link after close(). */
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -139,14 +144,18 @@ export async function handshakeOnce(
   const server = pair.server(serverEnd);
   clock.turn('client');
   const client = pair.client(clientEnd, { resume: pair.resume });
-  const served = (async () => {
-    await server.opened;
-    await server.read(1);
-    await server.write(ONE);
-  })();
-  served.catch(() => undefined);
   try {
-    await client.opened;
+    await Promise.all([client.opened, server.opened]);
+    // Both are open. Let what is still in flight land (the server's tickets, each flight on its
+    // receiver's turn), then it is the client's turn to write: the server does not get the byte
+    // while it is still busy with the Finished, which would charge that work to the client.
+    await settle();
+    clock.turn('client');
+    const served = (async () => {
+      await server.read(1);
+      await server.write(ONE);
+    })();
+    served.catch(() => undefined);
     await client.write(ONE);
     await client.read(1);
     await served;
