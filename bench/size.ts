@@ -11,17 +11,23 @@
  *   WebCrypto is missing, or, for reclaim, import it and expect an alias in browsers).
  *
  * Each bundle exports the whole entry (`export * from ...`), so the size is what the entry
- * offers, not what one application would keep after tree-shaking its own use.
+ * offers, not what one application would keep after tree-shaking its own use. Bundles are split
+ * (esbuild `splitting`): what an entry imports dynamically — webtls's bundled Mozilla roots,
+ * loaded only by a verifier without `roots`; brotli-wasm — is a chunk of its own, counted apart
+ * as "on demand".
  *
  * The core bundle's bytes are also split by where they come from (esbuild's metafile): each
  * top-level directory of src/ and each package under node_modules, minified bytes in the output.
  *
  * Run: `npm run bench -- --only size` (or node --import tsx bench/size.ts [--quick]).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { formatNumber, type ResultRow, writeResults } from './lib/results.ts';
 import { progress } from './lib/sample.ts';
 
@@ -38,30 +44,10 @@ interface Bundle {
   /** Modules imported for their effect alongside (a library's pluggable parts). */
   also?: string[];
   conditions?: string[];
-  /** Replace the bundled Mozilla root store by an empty one (what it costs). */
-  noRoots?: boolean;
 }
-
-/** Stands in for src/verify/roots/mozilla.ts with no certificates. */
-const emptyRoots: Plugin = {
-  name: 'empty-roots',
-  setup(b) {
-    b.onLoad({ filter: /src\/verify\/roots\/mozilla\.ts$/ }, () => ({
-      contents: 'export const mozillaRootsBase64 = [];',
-      loader: 'ts',
-    }));
-  },
-};
 
 const BUNDLES: Bundle[] = [
   { name: 'webtls (.)', source: './src/index.ts', platform: 'browser', external: [] },
-  {
-    name: 'webtls (.), no bundled roots',
-    source: './src/index.ts',
-    platform: 'browser',
-    external: [],
-    noRoots: true,
-  },
   { name: 'webtls/web', source: './src/web/index.ts', platform: 'browser', external: [] },
   {
     name: 'webtls/workers',
@@ -96,39 +82,78 @@ const BUNDLES: Bundle[] = [
 ];
 
 interface Built {
+  /** The entry chunk and the chunks it imports statically: what loads with the entry. */
   minified: number;
   gzipped: number;
+  /** Chunks only imported dynamically, gzipped: what loads on demand. */
+  onDemand: number;
   metafile: Metafile;
 }
+
+const gzipped = (code: Uint8Array) => gzipSync(code, { level: 9 }).length;
 
 async function bundle(b: Bundle): Promise<Built> {
   const lines = [`export * from '${b.source}';`, ...(b.also ?? []).map((m) => `import '${m}';`)];
   // node-forge is CommonJS: `export *` of it exports nothing, so keep its namespace instead.
   if (b.source.startsWith('node-forge')) lines[0] = `export { default } from '${b.source}';`;
-  const result = await build({
-    stdin: { contents: lines.join('\n'), resolveDir: ROOT, sourcefile: 'entry.js' },
-    bundle: true,
-    write: false,
-    outfile: 'bundle.js',
-    format: 'esm',
-    platform: b.platform,
-    conditions: b.conditions,
-    mainFields: b.platform === 'neutral' ? ['module', 'main'] : undefined,
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    external: b.external,
-    metafile: true,
-    absWorkingDir: ROOT,
-    logLevel: 'error',
-    plugins: b.noRoots ? [emptyRoots] : [],
-  });
-  const code = result.outputFiles[0].contents;
-  return {
-    minified: code.length,
-    gzipped: gzipSync(code, { level: 9 }).length,
-    metafile: result.metafile,
-  };
+  // Code splitting needs a real entry file (not stdin); it resolves from the repository root.
+  const dir = mkdtempSync(join(tmpdir(), 'webtls-size-'));
+  const entry = join(ROOT, `.size-entry-${process.pid}.js`);
+  writeFileSync(entry, lines.join('\n'));
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      write: false,
+      outdir: dir,
+      format: 'esm',
+      platform: b.platform,
+      conditions: b.conditions,
+      mainFields: b.platform === 'neutral' ? ['module', 'main'] : undefined,
+      target: 'es2022',
+      minify: true,
+      legalComments: 'none',
+      external: b.external,
+      metafile: true,
+      absWorkingDir: ROOT,
+      logLevel: 'error',
+    });
+    // The entry chunk, then everything reachable from it by static imports.
+    const outputs = result.metafile.outputs;
+    const byPath = new Map(result.outputFiles.map((f) => [f.path, f.contents]));
+    const relative = (path: string) => join(ROOT, path);
+    const eager = new Set<string>();
+    const start = Object.keys(outputs).find((o) => outputs[o].entryPoint);
+    const stack = start ? [start] : [];
+    while (stack.length > 0) {
+      const o = stack.pop()!;
+      if (eager.has(o)) continue;
+      eager.add(o);
+      for (const i of outputs[o].imports) {
+        if (i.kind === 'import-statement' && outputs[i.path]) stack.push(i.path);
+      }
+    }
+    let minified = 0;
+    let gz = 0;
+    let onDemand = 0;
+    for (const o of Object.keys(outputs)) {
+      const code = byPath.get(relative(o));
+      if (!code || o.endsWith('.map')) continue;
+      if (eager.has(o)) {
+        minified += code.length;
+        gz += gzipped(code);
+      } else {
+        onDemand += gzipped(code);
+      }
+    }
+    // Only the entry's own outputs count towards the origins (eager chunks).
+    for (const o of Object.keys(outputs)) if (!eager.has(o)) delete outputs[o];
+    return { minified, gzipped: gz, onDemand, metafile: result.metafile };
+  } finally {
+    rmSync(entry, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Directories counted apart from their parent: the bundled root store is most of src/verify. */
@@ -166,7 +191,11 @@ for (const b of BUNDLES) {
   built.set(b.name, result);
   rows.push({
     scenario: `${b.name} (${b.platform})`,
-    values: { minified: result.minified / KB, gzipped: result.gzipped / KB },
+    values: {
+      minified: result.minified / KB,
+      gzipped: result.gzipped / KB,
+      'on demand, gzipped': result.onDemand / KB,
+    },
   });
 }
 
@@ -180,12 +209,10 @@ const gz = (name: string) => built.get(name)!.gzipped;
 const versus = ['subtls', '@reclaimprotocol/tls', 'node-forge (tls)']
   .map((name) => `${(core.gzipped / gz(name)).toFixed(1)}× ${name}`)
   .join(', ');
-const bare = built.get('webtls (.), no bundled roots')!;
 const roots =
-  `The bundled Mozilla root store (src/verify/roots/mozilla.ts, base64 DER) costs ` +
-  `${formatNumber((core.minified - bare.minified) / KB)} kB minified and ` +
-  `${formatNumber((core.gzipped - bare.gzipped) / KB)} kB gzipped of the core: webpki.ts ` +
-  'imports it as the default roots, so every bundle that can verify keeps it.';
+  'On demand: the bundled Mozilla root store (src/verify/roots/mozilla.ts, base64 DER), which ' +
+  'webpki.ts imports dynamically the first time a verifier without `roots` needs it ' +
+  `(${formatNumber(core.onDemand / KB)} kB gzipped for the core), and lazily loaded codecs.`;
 
 for (const [name, bytes] of parts.slice(0, 8))
   progress(`  ${name}: ${formatNumber(bytes / KB)} kB`);
@@ -194,7 +221,7 @@ writeResults('size', {
   title: 'Bundle size per entry point',
   unit: 'kB (1000 bytes)',
   higherIsBetter: false,
-  columns: ['minified', 'gzipped'],
+  columns: ['minified', 'gzipped', 'on demand, gzipped'],
   rows,
   notes: [
     'esbuild, ESM, target es2022, everything bundled and minified; gzip level 9. Each bundle ' +
