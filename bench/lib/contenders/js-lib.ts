@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { nodeTlsConn, settled } from './node-tls.ts';
 import { pkiChainPem, pkiKeyPem } from './pki.ts';
 import type { BenchConn, CertKind } from './types.ts';
 
@@ -47,45 +48,9 @@ export function serverOptions(
  */
 export function nodeTlsServer(link: Duplex, context: tls.SecureContext): BenchConn {
   const socket = new tls.TLSSocket(link, { isServer: true, secureContext: context });
-  let received = 0;
-  let wanted = 0;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.once('secure', resolve);
-    socket.once('error', reject);
-  });
+  const opened = settled(socket, 'secure');
   opened.catch(() => undefined);
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (received >= wanted) wake?.();
-  });
-  socket.on('error', (error) => {
-    failure = error;
-    wake?.();
-  });
-  return {
-    opened,
-    resumed: () => socket.isSessionReused(),
-    earlyAccepted: () => false,
-    write: (data) =>
-      new Promise((resolve, reject) =>
-        socket.write(data, (error) => (error ? reject(error) : resolve())),
-      ),
-    async read(n) {
-      wanted += n;
-      while (received < wanted) {
-        if (failure) throw failure;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
-    },
-    close() {
-      socket.destroy();
-    },
-  };
+  return nodeTlsConn(socket, opened);
 }
 
 /**

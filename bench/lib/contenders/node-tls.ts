@@ -21,7 +21,8 @@ function suiteOptions(setup: Setup): tls.SecureContextOptions {
   return { ciphers: OPENSSL_TLS12[setup.suite] ?? setup.suite };
 }
 
-function benchConn(socket: tls.TLSSocket, opened: Promise<void>): BenchConn {
+/** A node:tls socket as a BenchConn: counts received bytes so `read(n)` can wait for them. */
+export function nodeTlsConn(socket: tls.TLSSocket, opened: Promise<void>): BenchConn {
   let received = 0;
   let wanted = 0;
   let wake: (() => void) | undefined;
@@ -60,7 +61,8 @@ function benchConn(socket: tls.TLSSocket, opened: Promise<void>): BenchConn {
   };
 }
 
-function settled(socket: tls.TLSSocket, event: string): Promise<void> {
+/** Resolves on `event`, rejects on the socket's first error. */
+export function settled(socket: tls.TLSSocket, event: string): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once(event, () => resolve());
     socket.once('error', reject);
@@ -92,7 +94,7 @@ export const nodeTlsContender: Contender = {
       socket.on('session', (s: Buffer) => {
         session = s;
       });
-      return benchConn(socket, settled(socket, 'secureConnect'));
+      return nodeTlsConn(socket, settled(socket, 'secureConnect'));
     };
   },
   async server(setup) {
@@ -108,7 +110,7 @@ export const nodeTlsContender: Contender = {
     });
     return (link: Duplex) => {
       const socket = new tls.TLSSocket(link, { isServer: true, secureContext: context });
-      return benchConn(socket, settled(socket, 'secure'));
+      return nodeTlsConn(socket, settled(socket, 'secure'));
     };
   },
 };
