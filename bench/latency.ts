@@ -7,7 +7,12 @@
  *
  * Run: `npm run bench -- --only latency` (or node --import tsx bench/latency.ts [--quick]).
  */
-import { BASELINE, NO_CRYPTO, standardContenders } from './lib/contenders/columns.ts';
+import {
+  BASELINE,
+  NO_CRYPTO,
+  pairFactories,
+  standardContenders,
+} from './lib/contenders/columns.ts';
 import type { ClientFactory, ServerFactory, Setup } from './lib/contenders/types.ts';
 import { duplexPair } from './lib/duplex-pair.ts';
 import { type ResultRow, writeResults } from './lib/results.ts';
@@ -74,12 +79,7 @@ async function run(
 }
 
 const contenders = standardContenders(true);
-const factories = new Map<string, { client: ClientFactory; server: ServerFactory }>();
-for (const contender of contenders) {
-  const client = await contender.client(setup);
-  const server = await contender.server(setup);
-  if (client && server) factories.set(contender.name, { client, server });
-}
+const factories = await pairFactories(contenders, setup);
 
 // Warm-up: compiled code and the contenders' caches, a little concurrency.
 for (const { client, server } of factories.values()) await run(4, client, server);

@@ -7,7 +7,12 @@
  *
  * Run: `npm run bench -- --only zero-rtt` (or node --import tsx bench/zero-rtt.ts [--quick]).
  */
-import { BASELINE, NO_CRYPTO, standardContenders } from './lib/contenders/columns.ts';
+import {
+  BASELINE,
+  NO_CRYPTO,
+  pairFactories,
+  standardContenders,
+} from './lib/contenders/columns.ts';
 import type { ClientFactory, ClientOpen, ServerFactory, Setup } from './lib/contenders/types.ts';
 import { duplexPair } from './lib/duplex-pair.ts';
 import { type ResultRow, writeResults } from './lib/results.ts';
@@ -94,12 +99,7 @@ async function sample(
 }
 
 const contenders = standardContenders(true);
-const factories = new Map<string, { client: ClientFactory; server: ServerFactory }>();
-for (const contender of contenders) {
-  const client = await contender.client(setup);
-  const server = await contender.server(setup);
-  if (client && server) factories.set(contender.name, { client, server });
-}
+const factories = await pairFactories(contenders, setup);
 
 const rows: ResultRow[] = [];
 const started = performance.now();

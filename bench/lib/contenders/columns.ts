@@ -7,7 +7,7 @@ import { nobleProvider, subtleProvider } from '../../../src/crypto/index.ts';
 import { nodeProvider } from '../../../src/node/provider/index.ts';
 import { nullProvider } from '../null-provider.ts';
 import { nodeTlsContender } from './node-tls.ts';
-import type { Contender } from './types.ts';
+import type { ClientFactory, Contender, ServerFactory, Setup } from './types.ts';
 import { webtlsContender } from './webtls.ts';
 
 /** The baseline column's name. */
@@ -26,4 +26,18 @@ export function standardContenders(noCrypto: boolean): Contender[] {
   ];
   if (noCrypto) list.push(webtlsContender(NO_CRYPTO, nullProvider(subtleProvider())));
   return list;
+}
+
+/** Each contender's client and server for `setup`, by name; those that cannot do it are left out. */
+export async function pairFactories(
+  contenders: readonly Contender[],
+  setup: Setup,
+): Promise<Map<string, { client: ClientFactory; server: ServerFactory }>> {
+  const factories = new Map<string, { client: ClientFactory; server: ServerFactory }>();
+  for (const contender of contenders) {
+    const client = await contender.client(setup);
+    const server = await contender.server(setup);
+    if (client && server) factories.set(contender.name, { client, server });
+  }
+  return factories;
 }
