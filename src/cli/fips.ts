@@ -9,7 +9,7 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { CipherSuite, groupName, nameOf } from '../msgs/enums.ts';
 import { UsageError } from './args.ts';
 
-/** Throws UsageError when `provider` is FIPS-capable and a listed group or suite is not approved. */
+/** Throws UsageError when `provider` is FIPS-capable and a listed group or suite is unapproved. */
 export function checkFipsFlags(
   provider: CryptoProvider,
   groups: readonly number[] | undefined,
