@@ -14,6 +14,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+/**
+ * Writes smaller than this are coalesced: while one batch is being sealed and sent, the writes
+ * that arrive meanwhile wait together and go to the engine as one, so many small writes become
+ * few records (as node:tls does with the buffers queued on its socket).
+ */
+const COALESCE_BELOW = 16 * 1024;
+/** Coalesced bytes a writer may run ahead of the engine before its writes wait. */
+const MAX_UNSENT = 64 * 1024;
 
 type ReadableState = 'open' | 'closed' | 'errored' | 'cancelled';
 
@@ -27,6 +35,19 @@ export function openTlsStream(
   options: StreamOptions = {},
 ): TlsStream {
   return new StreamPump(conn, transport, options);
+}
+
+/** The parts joined into one array. */
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }
 
 /** A promise with its settle functions, already guarded against going unhandled. */
@@ -83,6 +104,11 @@ class StreamPump implements TlsStream {
   #closeNotifySent = false;
   #finished = false;
   #failure: TlsError | undefined;
+  /** Plaintext the writable accepted but the engine has not had yet, oldest first (copies). */
+  #unsent: Uint8Array[] = [];
+  #unsentBytes = 0;
+  /** The loop handing `#unsent` to the engine, while it runs. */
+  #handOver: Promise<void> | undefined;
   /** Fails the connection if the handshake is still running when it fires; cleared at the end. */
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -153,8 +179,11 @@ class StreamPump implements TlsStream {
         });
         await this.#fail(error);
       } else {
-        // Bounded: a transport that stopped taking bytes must not keep close() waiting.
-        const notified = this.#sendCloseNotify().catch(() => undefined);
+        // Bounded: a transport that stopped taking bytes must not keep close() waiting. Data
+        // written before close() goes out before close_notify.
+        const notified = this.#drainWrites()
+          .then(() => this.#sendCloseNotify())
+          .catch(() => undefined);
         await withTimeout(notified, this.#closeTimeoutMs, undefined);
         const error = new TlsError('CLOSED', 'tls: connection closed', { layer: 'app' });
         this.#writeController.error(error);
@@ -166,6 +195,7 @@ class StreamPump implements TlsStream {
 
   async keyUpdate(requestPeer = false): Promise<void> {
     await this.opened;
+    await this.#drainWrites();
     const sent = await this.#engineCall(() => this.#conn.keyUpdate(requestPeer));
     await sent;
   }
@@ -320,12 +350,55 @@ class StreamPump implements TlsStream {
     }
     await this.opened;
     if (chunk.byteLength === 0) return;
-    const sent = await this.#engineCall(() => this.#conn.write(chunk));
+    if (this.#failure) throw this.#failure;
+    if (chunk.byteLength >= COALESCE_BELOW && this.#handOver === undefined) {
+      // A large write with nothing queued before it: straight to the engine, no copy.
+      await this.#send(chunk);
+      return;
+    }
+    // A copy: the write resolves before the engine reads it, and the caller may reuse its buffer.
+    this.#unsent.push(chunk.slice());
+    this.#unsentBytes += chunk.byteLength;
+    this.#handOver ??= this.#handOverLoop();
+    if (this.#unsentBytes >= MAX_UNSENT) await this.#drainWrites();
+  }
+
+  /** Hands `data` to the engine and waits until the transport has taken the records. */
+  async #send(data: Uint8Array): Promise<void> {
+    const sent = await this.#engineCall(() => this.#conn.write(data));
     try {
       await sent;
     } catch (error) {
       throw await this.#failureAfterWriteError(error);
     }
+  }
+
+  /**
+   * Hands the coalesced writes to the engine, all that are waiting at once, until none wait. A
+   * failure ends the connection (or, for a write the engine refused, the writable), so that the
+   * writes that already resolved are not silently lost.
+   */
+  async #handOverLoop(): Promise<void> {
+    try {
+      while (this.#unsent.length > 0 && !this.#done()) {
+        const parts = this.#unsent;
+        this.#unsent = [];
+        this.#unsentBytes = 0;
+        await this.#send(parts.length === 1 ? parts[0] : concatParts(parts));
+      }
+    } catch (error) {
+      const tlsError = toTlsError(error);
+      if (tlsError.layer === 'app' && !this.#conn.failed) this.#writeController.error(tlsError);
+      else await this.#fail(tlsError);
+    } finally {
+      this.#handOver = undefined;
+    }
+  }
+
+  /** Waits until every coalesced write has gone to the engine; throws if the connection failed. */
+  async #drainWrites(): Promise<void> {
+    while (this.#handOver) await this.#handOver;
+    if (this.#failure) throw this.#failure;
   }
 
   /**
@@ -340,6 +413,7 @@ class StreamPump implements TlsStream {
 
   async #closeWritable(): Promise<void> {
     await this.opened;
+    await this.#drainWrites();
     await this.#sendCloseNotify();
     if (this.#conn.peerClosed) await this.#finish();
   }

@@ -282,6 +282,43 @@ describe('stream adapter over a toy engine', () => {
     expect(engine.maxActive).toBe(1);
   });
 
+  it('coalesces the small writes queued while a batch is sealed into fewer records, in order', async () => {
+    const { tls, raw } = await clientWithRawPeer();
+    const writer = tls.writable.getWriter();
+    const writes = Array.from({ length: 50 }, (_, i) => writer.write(utf8(`w${i};`)));
+    const expected = Array.from({ length: 50 }, (_, i) => `w${i};`).join('');
+    let text = '';
+    let records = 0;
+    while (text.length < expected.length) {
+      const record = await raw.next();
+      if (record === 'eof') break;
+      records++;
+      text += fromUtf8(record.body);
+    }
+    await Promise.all(writes);
+    expect(text).toBe(expected);
+    expect(records).toBeLessThan(50);
+  });
+
+  it('sends data written before close() ahead of close_notify', async () => {
+    const { tls, raw } = await clientWithRawPeer();
+    const writer = tls.writable.getWriter();
+    const writes = Array.from({ length: 5 }, (_, i) => writer.write(utf8(`d${i}`)));
+    writer.releaseLock();
+    await Promise.all(writes);
+    const closing = tls.close();
+    let text = '';
+    for (;;) {
+      const record = await raw.next();
+      if (record === 'eof') throw new Error('no close_notify');
+      if (record.type === Toy.close) break;
+      text += fromUtf8(record.body);
+    }
+    expect(text).toBe('d0d1d2d3d4');
+    await raw.send(Toy.close);
+    await closing;
+  });
+
   it('close() before the handshake rejects opened with CLOSED and releases the transport', async () => {
     const [mine, theirs] = pipePair();
     const tls = openTlsStream(new FakeEngine(true), mine);
