@@ -11,16 +11,14 @@
  *
  * Run: `npm run bench -- --only throughput` (or node --import tsx bench/throughput.ts [--quick]).
  */
+
+import { BURST, burst, WINDOW } from './lib/burst.ts';
 import { BASELINE, NO_CRYPTO, standardContenders } from './lib/contenders/columns.ts';
 import type { BenchConn, GroupName, Setup, SuiteName } from './lib/contenders/types.ts';
 import { duplexPair } from './lib/duplex-pair.ts';
 import { type ResultRow, writeResults } from './lib/results.ts';
 import { interleaved, type Measure, median, progress, QUICK, SAMPLES } from './lib/sample.ts';
 
-/** Writes allowed to be unsettled at once. */
-const WINDOW = 32;
-/** Bytes per burst: the unit of work the sample loop repeats. */
-const BURST = 512 * 1024;
 /** Time per sample and warm-up before each, in ms (shorter than sample.ts's: 8 scenarios). */
 const SAMPLE_MS = QUICK ? 40 : 400;
 const WARM_MS = QUICK ? 10 : 100;
@@ -53,20 +51,6 @@ const SUITES: { label: string; suite: SuiteName; version: Setup['version']; grou
   },
 ];
 const WRITE_SIZES = [1024, 16 * 1024];
-
-/** Sends BURST bytes in `chunk`-sized writes, WINDOW in flight; resolves once all arrived. */
-async function burst(client: BenchConn, server: BenchConn, chunk: Uint8Array): Promise<number> {
-  const writes = Math.ceil(BURST / chunk.byteLength);
-  const arrived = server.read(writes * chunk.byteLength);
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < writes; i++) {
-    inFlight.push(client.write(chunk));
-    if (inFlight.length >= WINDOW) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-  await arrived;
-  return writes * chunk.byteLength;
-}
 
 /** Seconds of CPU the process has used (user + system, every thread). */
 function cpuSeconds(): number {

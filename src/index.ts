@@ -14,7 +14,7 @@ export type {
 } from './config.ts';
 export { ClientConnection, type ClientOptions } from './conn/client.ts';
 export { ServerConnection } from './conn/server.ts';
-export type { Connection, ConnectionInfo, TlsEvent } from './conn/types.ts';
+export type { Connection, ConnectionInfo, ReadTlsOptions, TlsEvent } from './conn/types.ts';
 export { defaultProvider, fipsProvider, nobleProvider, subtleProvider } from './crypto/index.ts';
 export type {
   AeadAlgorithm,

@@ -5,7 +5,7 @@ import type { EncryptResult, ProcessStatus } from './types.ts';
 
 /** The write-through engine, as far as the buffered layer uses it: its public API only. */
 export interface WriteThroughEngine {
-  processTlsRecordsFor(incoming: Uint8Array): Promise<ProcessStatus>;
+  processTlsRecordsFor(incoming: Uint8Array, detachedOk: boolean): Promise<ProcessStatus>;
   readonly pendingTlsLength: number;
   encodeTls(out: Uint8Array): Promise<number>;
   encryptedLength(length: number): number;
@@ -41,9 +41,10 @@ export class BufferedIo {
     return this.plaintextHeld;
   }
 
-  /** Queues bytes received from the transport (copied). */
-  readTls(data: Uint8Array): void {
-    this.input.append(data);
+  /** Queues bytes received from the transport: copied, or kept as they are with `transfer`. */
+  readTls(data: Uint8Array, transfer: boolean): void {
+    if (transfer) this.input.adopt(data);
+    else this.input.append(data);
   }
 
   /** Takes every byte queued for the transport, or null. */
@@ -57,7 +58,7 @@ export class BufferedIo {
   /** Takes the decrypted application data received so far, or null. */
   read(): Uint8Array | null {
     if (this.plaintext.length === 0) return null;
-    const out = concat(...this.plaintext);
+    const out = this.plaintext.length === 1 ? this.plaintext[0] : concat(...this.plaintext);
     this.plaintext = [];
     this.plaintextHeld = 0;
     return out;
@@ -75,15 +76,18 @@ export class BufferedIo {
     for (;;) {
       if (this.plaintextHeld >= this.maxPlaintext) return;
       let status: ProcessStatus;
+      const view = this.input.view();
       try {
-        status = await this.engine.processTlsRecordsFor(this.input.view());
+        status = await this.engine.processTlsRecordsFor(view, true);
       } catch (error) {
         await this.flushQuietly();
         throw error;
       }
       if (status.kind === 'read-traffic') {
         for (const d of status.data) {
-          this.plaintext.push(d.slice());
+          // Data inside the input buffer is copied out before the buffer moves on; data the
+          // AEAD decrypted into a buffer of its own is the caller's as it is.
+          this.plaintext.push(d.buffer === view.buffer ? d.slice() : d);
           this.plaintextHeld += d.length;
         }
       }

@@ -25,6 +25,7 @@ import type {
   ConnectionInfo,
   EncryptResult,
   ProcessStatus,
+  ReadTlsOptions,
   TlsEvent,
 } from './types.ts';
 
@@ -175,8 +176,8 @@ export abstract class ConnectionCore implements Connection {
     return this.io;
   }
 
-  readTls(data: Uint8Array): void {
-    this.buffered().readTls(data);
+  readTls(data: Uint8Array, options?: ReadTlsOptions): void {
+    this.buffered().readTls(data, options?.transfer === true);
   }
 
   takeTls(): Uint8Array | null {
@@ -224,9 +225,13 @@ export abstract class ConnectionCore implements Connection {
     return this.processTlsRecordsFor(incoming);
   }
 
-  /** `processTlsRecords` without the API guard (the buffered layer calls this). */
-  processTlsRecordsFor(incoming: Uint8Array): Promise<ProcessStatus> {
-    const run = this.processing.then(() => this.processInput(incoming));
+  /**
+   * `processTlsRecords` without the API guard (the buffered layer calls this). With
+   * `detachedOk`, application data may also be returned in buffers the provider's AEAD made,
+   * outside `incoming` (the caller tells them apart by their `buffer`).
+   */
+  processTlsRecordsFor(incoming: Uint8Array, detachedOk = false): Promise<ProcessStatus> {
+    const run = this.processing.then(() => this.processInput(incoming, detachedOk));
     this.processing = run.catch(() => {});
     return run;
   }
@@ -535,12 +540,12 @@ export abstract class ConnectionCore implements Connection {
   protected async start(): Promise<void> {}
 
   /** One pass over the caller's buffer (see `processTlsRecords`). */
-  private async processInput(buf: Uint8Array): Promise<ProcessStatus> {
+  private async processInput(buf: Uint8Array, detachedOk: boolean): Promise<ProcessStatus> {
     this.throwIfFailed();
     const data: Uint8Array[] = [];
     let earlyBytes = 0;
     let discard = 0;
-    this.records.beginInput(buf);
+    this.records.beginInput(buf, detachedOk);
     try {
       if (!this.started) {
         this.started = true;

@@ -82,6 +82,12 @@ export interface TlsEvent {
   detail?: Record<string, unknown>;
 }
 
+/** Options for `Connection.readTls`. */
+export interface ReadTlsOptions {
+  /** The caller will not touch `data` again: the engine may keep it and write into it. */
+  transfer?: boolean;
+}
+
 /**
  * The sans-IO engine both sides share. Bytes in through `readTls`, driven by `process`, bytes out
  * through `takeTls`, plaintext out through `read`. It never touches a socket or a timer.
@@ -95,8 +101,12 @@ export interface Connection {
   /** A fatal error ended the connection (an alert may still be queued in `takeTls`). */
   readonly failed: Error | undefined;
 
-  /** Queues bytes received from the transport (copied). */
-  readTls(data: Uint8Array): void;
+  /**
+   * Queues bytes received from the transport. They are copied, unless `transfer` is set: then
+   * the caller gives `data` up, and when nothing else is queued the engine keeps it as its input
+   * buffer, decrypting records in place inside it, without a copy.
+   */
+  readTls(data: Uint8Array, options?: ReadTlsOptions): void;
   /**
    * Processes queued bytes: decrypts records, runs the handshake, queues replies. Throws the
    * TlsError that ended the connection; its alert is then queued for `takeTls`.

@@ -6,7 +6,7 @@
 const EMPTY = new Uint8Array(0);
 
 export class InputBuffer {
-  private buf = EMPTY;
+  private buf: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
 
@@ -26,6 +26,20 @@ export class InputBuffer {
     if (this.end + data.length > this.buf.length) this.makeRoom(data.length);
     this.buf.set(data, this.end);
     this.end += data.length;
+  }
+
+  /**
+   * Takes `data` over: when nothing is held it becomes the storage itself (no copy, and the
+   * caller must not touch it again); otherwise it is appended like `append` does.
+   */
+  adopt(data: Uint8Array): void {
+    if (this.length > 0 || data.length === 0) {
+      this.append(data);
+      return;
+    }
+    this.buf = data;
+    this.start = 0;
+    this.end = data.length;
   }
 
   /**

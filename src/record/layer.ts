@@ -49,6 +49,8 @@ export class RecordLayer {
   private sealer: RecordProtect | undefined;
   private input: Uint8Array = EMPTY;
   private cursor = 0;
+  /** Decrypted content may stay where the AEAD put it, outside the input buffer. */
+  private detachedOk = false;
   private pendingOpen: { raw: FramedRecord; result: Promise<InboundRecord> }[] = [];
   private inFlight: Promise<unknown>[] = [];
   private queued: QueuedRecord[] = [];
@@ -67,10 +69,15 @@ export class RecordLayer {
 
   // ---- inbound ----
 
-  /** Starts reading records from the front of `buf`. */
-  beginInput(buf: Uint8Array): void {
+  /**
+   * Starts reading records from the front of `buf`. With `detachedOk`, decrypted content that an
+   * AEAD returned in a buffer of its own is handed out there instead of being copied back into
+   * `buf` (the buffered API copies data out of `buf` anyway, so that copy would be wasted).
+   */
+  beginInput(buf: Uint8Array, detachedOk = false): void {
     this.input = buf;
     this.cursor = 0;
+    this.detachedOk = detachedOk;
     this.pendingOpen = [];
     this.inFlight = [];
   }
@@ -102,7 +109,7 @@ export class RecordLayer {
     const first = this.pendingOpen.shift();
     if (first) {
       const record = await first.result;
-      if (record.protected) record.content = inPlace(record.content, first.raw);
+      if (record.protected && !this.detachedOk) record.content = inPlace(record.content, first.raw);
       return record;
     }
     const raw = this.frame();
@@ -137,7 +144,7 @@ export class RecordLayer {
     }
     // RFC 8446 §4.2.10: skipping ends with the first record that deprotects.
     this.skipBudget = 0;
-    const content = inPlace(opened.content, raw);
+    const content = this.detachedOk ? opened.content : inPlace(opened.content, raw);
     return { type: opened.type, content, protected: true, end: raw.end };
   }
 

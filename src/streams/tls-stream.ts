@@ -3,6 +3,7 @@ import { TlsError, toTlsError } from '../error.ts';
 import { Outbox, transportError, withTimeout } from './outbox.ts';
 import { Serial } from './serial.ts';
 import type { StreamOptions, TlsStream, Transport } from './types.ts';
+import { WriteBatch } from './write-batch.ts';
 
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_PENDING_CONTROL_BYTES = 64 * 1024;
@@ -23,6 +24,8 @@ const COALESCE_BELOW = 16 * 1024;
 /** Coalesced bytes a writer may run ahead of the engine before its writes wait. */
 const MAX_UNSENT = 64 * 1024;
 
+const TRANSFER = { transfer: true } as const;
+
 type ReadableState = 'open' | 'closed' | 'errored' | 'cancelled';
 
 /**
@@ -35,19 +38,6 @@ export function openTlsStream(
   options: StreamOptions = {},
 ): TlsStream {
   return new StreamPump(conn, transport, options);
-}
-
-/** The parts joined into one array. */
-function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 /** A promise with its settle functions, already guarded against going unhandled. */
@@ -104,9 +94,8 @@ class StreamPump implements TlsStream {
   #closeNotifySent = false;
   #finished = false;
   #failure: TlsError | undefined;
-  /** Plaintext the writable accepted but the engine has not had yet, oldest first (copies). */
-  #unsent: Uint8Array[] = [];
-  #unsentBytes = 0;
+  /** Plaintext the writable accepted but the engine has not had yet (a copy). */
+  readonly #unsent = new WriteBatch();
   /** The loop handing `#unsent` to the engine, while it runs. */
   #handOver: Promise<void> | undefined;
   /** Fails the connection if the handshake is still running when it fires; cleared at the end. */
@@ -248,7 +237,8 @@ class StreamPump implements TlsStream {
   async #step(data: Uint8Array | undefined): Promise<void> {
     await this.#serial.run(async () => {
       if (this.#failure) throw this.#failure;
-      if (data) this.#conn.readTls(data);
+      // The transport's chunk is ours (Transport.readable): the engine keeps it, no copy.
+      if (data) this.#conn.readTls(data, TRANSFER);
       try {
         await this.#conn.process();
       } finally {
@@ -357,10 +347,9 @@ class StreamPump implements TlsStream {
       return;
     }
     // A copy: the write resolves before the engine reads it, and the caller may reuse its buffer.
-    this.#unsent.push(chunk.slice());
-    this.#unsentBytes += chunk.byteLength;
+    this.#unsent.add(chunk);
     this.#handOver ??= this.#handOverLoop();
-    if (this.#unsentBytes >= MAX_UNSENT) await this.#drainWrites();
+    if (this.#unsent.length >= MAX_UNSENT) await this.#drainWrites();
   }
 
   /** Hands `data` to the engine and waits until the transport has taken the records. */
@@ -381,10 +370,7 @@ class StreamPump implements TlsStream {
   async #handOverLoop(): Promise<void> {
     try {
       while (this.#unsent.length > 0 && !this.#done()) {
-        const parts = this.#unsent;
-        this.#unsent = [];
-        this.#unsentBytes = 0;
-        await this.#send(parts.length === 1 ? parts[0] : concatParts(parts));
+        await this.#send(this.#unsent.take());
       }
     } catch (error) {
       const tlsError = toTlsError(error);

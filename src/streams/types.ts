@@ -7,6 +7,11 @@ import type { ConnectionInfo } from '../conn/types.ts';
  * transport.
  */
 export interface Transport {
+  /**
+   * The peer's bytes. Each chunk read becomes the stream's (as a chunk read from a
+   * ReadableStream is the reader's): records may be decrypted in place inside it, so a transport
+   * must not reuse a chunk's memory after enqueueing it.
+   */
   readable: ReadableStream<Uint8Array>;
   writable: WritableStream<Uint8Array>;
 }
