@@ -1,7 +1,7 @@
 /**
- * A growable, contiguous buffer of received bytes: appended at the back, discarded from the
- * front. It is what a caller of the write-through API keeps for itself, and what the buffered
- * connection keeps on the caller's behalf.
+ * A growable, contiguous buffer of bytes: appended at the back, discarded from the front. It is
+ * what a caller of the write-through API keeps for itself, what the buffered connection keeps
+ * on the caller's behalf, and where the streams layer gathers small writes (`take`).
  */
 const EMPTY = new Uint8Array(0);
 
@@ -40,6 +40,16 @@ export class InputBuffer {
     this.buf = data;
     this.start = 0;
     this.end = data.length;
+  }
+
+  /**
+   * Removes every byte held and returns them, now the caller's: the storage is let go, so
+   * nothing is written into them afterwards.
+   */
+  take(): Uint8Array {
+    const bytes = this.view();
+    this.discard(bytes.length);
+    return bytes;
   }
 
   /**

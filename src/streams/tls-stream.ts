@@ -1,9 +1,9 @@
 import type { Connection, ConnectionInfo } from '../conn/types.ts';
 import { TlsError, toTlsError } from '../error.ts';
+import { InputBuffer } from '../record/input-buffer.ts';
 import { Outbox, transportError, withTimeout } from './outbox.ts';
 import { Serial } from './serial.ts';
 import type { StreamOptions, TlsStream, Transport } from './types.ts';
-import { WriteBatch } from './write-batch.ts';
 
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_PENDING_CONTROL_BYTES = 64 * 1024;
@@ -94,8 +94,11 @@ class StreamPump implements TlsStream {
   #closeNotifySent = false;
   #finished = false;
   #failure: TlsError | undefined;
-  /** Plaintext the writable accepted but the engine has not had yet (a copy). */
-  readonly #unsent = new WriteBatch();
+  /**
+   * Plaintext the writable accepted but the engine has not had yet: small writes copied into one
+   * growing buffer (a copy each would cost an ArrayBuffer each, and a join at the end).
+   */
+  readonly #unsent = new InputBuffer();
   /** The loop handing `#unsent` to the engine, while it runs. */
   #handOver: Promise<void> | undefined;
   /** Fails the connection if the handshake is still running when it fires; cleared at the end. */
@@ -347,7 +350,7 @@ class StreamPump implements TlsStream {
       return;
     }
     // A copy: the write resolves before the engine reads it, and the caller may reuse its buffer.
-    this.#unsent.add(chunk);
+    this.#unsent.append(chunk);
     this.#handOver ??= this.#handOverLoop();
     if (this.#unsent.length >= MAX_UNSENT) await this.#drainWrites();
   }

@@ -2,7 +2,7 @@
  * The buffered API's own buffers: `readTls` copies unless the caller transfers the bytes, in
  * which case the engine keeps them and decrypts in place inside them; decrypted data stays
  * intact however the input buffer moves on, whether the AEAD decrypted in place or into a buffer
- * of its own. Also the InputBuffer and the streams layer's WriteBatch underneath.
+ * of its own. Also the InputBuffer underneath, which the streams layer also gathers writes in.
  */
 import { describe, expect, it } from 'vitest';
 import { ClientConnection } from '../../src/conn/client.ts';
@@ -11,7 +11,6 @@ import { nobleProvider, subtleProvider } from '../../src/crypto/index.ts';
 import type { CryptoProvider } from '../../src/crypto/provider.ts';
 import { CipherSuite } from '../../src/msgs/enums.ts';
 import { InputBuffer } from '../../src/record/input-buffer.ts';
-import { WriteBatch } from '../../src/streams/write-batch.ts';
 import * as certs from './data/certs.ts';
 import { certifiedKey, pump } from './helpers/loopback.ts';
 
@@ -116,21 +115,21 @@ describe('InputBuffer', () => {
   });
 });
 
-describe('WriteBatch', () => {
+describe('InputBuffer as a write batch', () => {
   it('gathers chunks in order through growth; callers may reuse their chunks at once', () => {
-    const batch = new WriteBatch();
+    const batch = new InputBuffer();
     const scratch = new Uint8Array(3000);
     const expected: number[] = [];
     for (let i = 0; i < 10; i++) {
       scratch.fill(i);
-      batch.add(scratch);
+      batch.append(scratch);
       expected.push(...scratch);
     }
     expect(batch.length).toBe(30_000);
     const taken = batch.take();
     expect(batch.length).toBe(0);
     expect([...taken]).toEqual(expected);
-    batch.add(Uint8Array.of(9, 9));
+    batch.append(Uint8Array.of(9, 9));
     // A new batch does not write into what was taken.
     expect([...batch.take()]).toEqual([9, 9]);
     expect([...taken.subarray(0, 3)]).toEqual([0, 0, 0]);
