@@ -21,6 +21,8 @@ export interface OpensslServerOptions {
   /** -max_early_data N (with `earlyData`). */
   maxEarlyData?: number;
   extra?: string[];
+  /** The openssl executable (default `openssl` on PATH; OpenSSL 4: peers/openssl4.ts). */
+  binary?: string;
 }
 
 /** A running `openssl s_server` on 127.0.0.1 and the port it reported. */
@@ -48,7 +50,7 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   if (options.maxEarlyData !== undefined)
     args.push('-max_early_data', String(options.maxEarlyData));
   if (options.extra) args.push(...options.extra);
-  const proc = startProc('openssl', args);
+  const proc = startProc(options.binary ?? 'openssl', args);
   const match = await proc.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/, { stream: 'stdout' });
   return { proc, port: Number(match[1]) };
 }
@@ -68,6 +70,8 @@ export interface OpensslClientOptions {
   /** -early_data FILE: send FILE as 0-RTT when resuming; prints `Early data was accepted`. */
   earlyDataFile?: string;
   extra?: string[];
+  /** The openssl executable (default `openssl` on PATH; OpenSSL 4: peers/openssl4.ts). */
+  binary?: string;
 }
 
 /**
@@ -85,7 +89,7 @@ export function startOpensslClient(options: OpensslClientOptions): Proc {
   if (options.sessIn) args.push('-sess_in', options.sessIn);
   if (options.earlyDataFile) args.push('-early_data', options.earlyDataFile);
   if (options.extra) args.push(...options.extra);
-  return startProc('openssl', args);
+  return startProc(options.binary ?? 'openssl', args);
 }
 
 /** What `openssl s_client` said of 0-RTT: `Early data was accepted|rejected|not sent`. */
