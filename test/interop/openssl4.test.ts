@@ -9,12 +9,14 @@
  *   PEM layout is shared) for `openssl s_client -ech_config_list`; a key made by `webtls ech`
  *   serves `openssl s_server -ech_key` for `webtls s_client -ech_config_list`; a config for a
  *   key the server does not hold gets ECH_REQUIRED with the server's retry configs.
+ * - X25519MLKEM768, the hybrid post-quantum group, both ways (Chromium is the other foreign peer
+ *   that has it: e2e/chromium-x25519mlkem768.test.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpensslServer } from './peers/openssl.ts';
+import { type OpensslServerOptions, startOpensslServer } from './peers/openssl.ts';
 import { haveOpenssl4, OPENSSL4 } from './peers/openssl4.ts';
 import { certFiles, otherCertFiles, ROOT } from './peers/pki.ts';
 import { killAllPeers, runProc } from './peers/proc.ts';
@@ -58,6 +60,24 @@ function echConfigOf(file: string): string {
   return m[1].replace(/\s+/g, '');
 }
 
+/**
+ * Runs `webtls s_client` (`args` after the connect, SNI and root flags) against an OpenSSL 4
+ * `s_server` started for it with `server` options, and stops that server.
+ */
+async function webtlsClientToOpenssl(
+  server: Omit<OpensslServerOptions, 'binary'>,
+  serverName: string,
+  args: string[],
+) {
+  const peer = await startOpensslServer({ ...server, binary: OPENSSL4 });
+  try {
+    const base = ['-connect', `127.0.0.1:${peer.port}`, '-servername', serverName];
+    return await runWebtlsClientCli([...base, '-CAfile', ROOT, ...args], '');
+  } finally {
+    peer.proc.kill();
+  }
+}
+
 describe.skipIf(!HAVE)('OpenSSL 4 ↔ webtls: certificate compression (RFC 8879)', () => {
   it(
     'openssl s_client → webtls s_server -cert_comp zlib,zstd: a zlib Certificate OpenSSL verifies',
@@ -85,20 +105,11 @@ describe.skipIf(!HAVE)('OpenSSL 4 ↔ webtls: certificate compression (RFC 8879)
   it.each(['zstd', 'zlib'])(
     'openssl s_server -cert_comp → webtls s_client -cert_comp %s: decompressed and verified',
     async (alg) => {
-      const server = await startOpensslServer({
-        binary: OPENSSL4,
-        cert: RSA,
-        extra: ['-cert_comp', '-naccept', '1'],
-      });
-      try {
-        const args = ['-connect', `127.0.0.1:${server.port}`, '-servername', 'localhost'];
-        const run = await runWebtlsClientCli([...args, '-CAfile', ROOT, '-cert_comp', alg], '');
-        expect(run.code, run.output).toBe(0);
-        expect(run.stderr).toContain('Verification: OK');
-        expectCompressed(run.stderr, alg);
-      } finally {
-        server.proc.kill();
-      }
+      const server = { cert: RSA, extra: ['-cert_comp', '-naccept', '1'] };
+      const run = await webtlsClientToOpenssl(server, 'localhost', ['-cert_comp', alg]);
+      expect(run.code, run.output).toBe(0);
+      expect(run.stderr).toContain('Verification: OK');
+      expectCompressed(run.stderr, alg);
     },
     TIMEOUT_MS * 2,
   );
@@ -164,35 +175,24 @@ describe.skipIf(!HAVE)('OpenSSL 4 ↔ webtls: Encrypted Client Hello', () => {
     TIMEOUT_MS * 2,
   );
 
-  /** `openssl s_server -ech_key FILE` (OpenSSL 4) for one connection. */
-  function opensslEchServer(keyFile: string) {
-    return startOpensslServer({
-      binary: OPENSSL4,
-      cert: P256,
-      extra: ['-ech_key', keyFile, '-naccept', '1'],
-    });
-  }
-
-  /** `webtls s_client -ech_config_list` with the `webtls ech` key's list. */
-  function webtlsEchClient(port: number, serverName: string) {
-    const args = ['-connect', `127.0.0.1:${port}`, '-servername', serverName, '-CAfile', ROOT];
-    return runWebtlsClientCli([...args, '-ech_config_list', echConfigOf(webtlsKey)], '');
+  /**
+   * `webtls s_client -ech_config_list` with the `webtls ech` key's list, to `openssl s_server
+   * -ech_key keyFile`.
+   */
+  function webtlsEchClient(keyFile: string, serverName: string) {
+    const server = { cert: P256, extra: ['-ech_key', keyFile, '-naccept', '1'] };
+    return webtlsClientToOpenssl(server, serverName, ['-ech_config_list', echConfigOf(webtlsKey)]);
   }
 
   it(
     'webtls s_client -ech_config_list → openssl s_server with a `webtls ech` key: accepted',
     async () => {
-      const server = await opensslEchServer(webtlsKey);
-      try {
-        const run = await webtlsEchClient(server.port, 'localhost');
-        expect(run.code, run.output).toBe(0);
-        // Accepted means the ServerHello carried the confirmation only a server that decrypted
-        // the inner hello can compute (§7.2).
-        expect(run.stderr).toContain('ECH: accepted');
-        expect(run.stderr).toContain('Verification: OK');
-      } finally {
-        server.proc.kill();
-      }
+      const run = await webtlsEchClient(webtlsKey, 'localhost');
+      expect(run.code, run.output).toBe(0);
+      // Accepted means the ServerHello carried the confirmation only a server that decrypted
+      // the inner hello can compute (§7.2).
+      expect(run.stderr).toContain('ECH: accepted');
+      expect(run.stderr).toContain('Verification: OK');
     },
     TIMEOUT_MS * 2,
   );
@@ -200,18 +200,48 @@ describe.skipIf(!HAVE)('OpenSSL 4 ↔ webtls: Encrypted Client Hello', () => {
   it(
     'a config for a key openssl s_server does not hold: ECH_REQUIRED with its retry configs',
     async () => {
-      const server = await opensslEchServer(opensslKey);
-      try {
-        const run = await webtlsEchClient(server.port, INNER_NAME);
-        expect(run.code).not.toBe(0);
-        expect(run.stderr).toContain('ECH_REQUIRED');
-        expect(run.stderr).toContain('ECH: rejected (retry configs offered)');
-        // The retry configs are the server's own list, verified against the public name.
-        const retry = /^ECH retry configs: (\S+)$/m.exec(run.stderr);
-        expect(retry?.[1]).toBe(echConfigOf(opensslKey));
-      } finally {
-        server.proc.kill();
-      }
+      const run = await webtlsEchClient(opensslKey, INNER_NAME);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('ECH_REQUIRED');
+      expect(run.stderr).toContain('ECH: rejected (retry configs offered)');
+      // The retry configs are the server's own list, verified against the public name.
+      const retry = /^ECH retry configs: (\S+)$/m.exec(run.stderr);
+      expect(retry?.[1]).toBe(echConfigOf(opensslKey));
+    },
+    TIMEOUT_MS * 2,
+  );
+});
+
+describe.skipIf(!HAVE)('OpenSSL 4 ↔ webtls: X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem)', () => {
+  it(
+    'webtls s_client -groups X25519MLKEM768 → openssl s_server -groups X25519MLKEM768',
+    async () => {
+      const server = { cert: P256, groups: 'X25519MLKEM768', extra: ['-naccept', '1'] };
+      const run = await webtlsClientToOpenssl(server, 'localhost', ['-groups', 'X25519MLKEM768']);
+      expect(run.code, run.output).toBe(0);
+      expect(run.stderr).toMatch(/^Group: X25519MLKEM768$/m);
+      expect(run.stderr).toContain('Verification: OK');
+    },
+    TIMEOUT_MS * 2,
+  );
+
+  it(
+    'openssl s_client -groups X25519MLKEM768 → webtls s_server',
+    async () => {
+      const cli = await startWebtlsServerCli([
+        '-cert',
+        P256.chain,
+        '-key',
+        P256.key,
+        '-naccept',
+        '1',
+      ]);
+      const run = await opensslClient(cli.port, 'localhost', ['-groups', 'X25519MLKEM768']);
+      expect(run.code, run.output).toBe(0);
+      expect(run.stdout).toContain('Negotiated TLS1.3 group: X25519MLKEM768');
+      expect(run.stdout).toContain('Verify return code: 0 (ok)');
+      await cli.proc.waitExit(TIMEOUT_MS);
+      expect(cli.proc.stderr).toMatch(/^Group: X25519MLKEM768$/m);
     },
     TIMEOUT_MS * 2,
   );
