@@ -48,13 +48,21 @@ export interface Tlv {
 /** The most length octets accepted (X.690 §8.1.3.5 allows 126; 16 MiB is plenty here). */
 const MAX_LENGTH_OCTETS = 3;
 
+/** Where a TLV's parts lie: the tag, and the offsets of its content and of its end. */
+interface Header {
+  tag: number;
+  start: number;
+  end: number;
+}
+
 /**
- * Reads one TLV at `offset`. Only the definite form in its shortest encoding is accepted
- * (X.690 §10.1), the value must fit in the input, and high-tag-number identifiers are rejected
- * (nothing read here uses them).
+ * Reads the header of the TLV at `offset` into `out`, the value having to end by `limit`. Only
+ * the definite form in its shortest encoding is accepted (X.690 §10.1), and high-tag-number
+ * identifiers are rejected (nothing read here uses them). Allocates nothing: the tree walks
+ * below visit every value of a certificate with it.
  */
-export function readTlv(data: Uint8Array, offset = 0): Tlv {
-  if (offset + 2 > data.length) throw new DerError('truncated header');
+function readHeader(data: Uint8Array, offset: number, limit: number, out: Header): void {
+  if (offset + 2 > limit) throw new DerError('truncated header');
   const tag = data[offset];
   if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
   let pos = offset + 1;
@@ -65,20 +73,29 @@ export function readTlv(data: Uint8Array, offset = 0): Tlv {
     // X.690 §10.1: DER forbids the indefinite form (n = 0).
     if (n === 0) throw new DerError('indefinite length');
     if (n > MAX_LENGTH_OCTETS) throw new DerError('length too large');
-    if (pos + n > data.length) throw new DerError('truncated length');
+    if (pos + n > limit) throw new DerError('truncated length');
     // X.690 §10.1: "the minimum number of octets": no leading zero, and the short form below 128.
     if (data[pos] === 0) throw new DerError('non-minimal length');
     length = 0;
     for (let i = 0; i < n; i++) length = length * 256 + data[pos++];
     if (length < 0x80) throw new DerError('non-minimal length');
   }
-  if (pos + length > data.length) {
+  if (pos + length > limit) {
     throw new DerError(`content of tag 0x${hex2(tag)} runs past the end`);
   }
+  out.tag = tag;
+  out.start = pos;
+  out.end = pos + length;
+}
+
+/** Reads one TLV at `offset` (see `readHeader` for what is accepted); the value must fit. */
+export function readTlv(data: Uint8Array, offset = 0): Tlv {
+  const h: Header = { tag: 0, start: 0, end: 0 };
+  readHeader(data, offset, data.length, h);
   return {
-    tag,
-    content: data.subarray(pos, pos + length),
-    raw: data.subarray(offset, pos + length),
+    tag: h.tag,
+    content: data.subarray(h.start, h.end),
+    raw: data.subarray(offset, h.end),
   };
 }
 
@@ -115,25 +132,38 @@ const MAX_DEPTH = 32;
  * inside OCTET STRING or BIT STRING contents.
  */
 export function checkDer(data: Uint8Array): void {
-  const stack: { content: Uint8Array; depth: number }[] = [];
-  const visit = (tlv: Tlv, depth: number) => {
-    const constructed = (tlv.tag & 0x20) !== 0;
-    if ((tlv.tag & 0xc0) === 0) {
-      const universal = tlv.tag & 0x1f;
+  const h: Header = { tag: 0, start: 0, end: 0 };
+  // Constructed contents still to walk, as (start, end, depth) triples.
+  const stack: number[] = [];
+  const visit = (depth: number) => {
+    const constructed = (h.tag & 0x20) !== 0;
+    if ((h.tag & 0xc0) === 0) {
+      const universal = h.tag & 0x1f;
       const container = universal === 0x10 || universal === 0x11;
       if (constructed !== container) {
-        throw new DerError(`tag 0x${hex2(tlv.tag)} in the wrong form`);
+        throw new DerError(`tag 0x${hex2(h.tag)} in the wrong form`);
       }
-      if (tlv.tag === Tag.BOOLEAN && tlv.content.length !== 1) throw new DerError('bad BOOLEAN');
-      if (tlv.tag === Tag.NULL && tlv.content.length !== 0) throw new DerError('NULL with content');
+      const length = h.end - h.start;
+      if (h.tag === Tag.BOOLEAN && length !== 1) throw new DerError('bad BOOLEAN');
+      if (h.tag === Tag.NULL && length !== 0) throw new DerError('NULL with content');
     }
     if (!constructed) return;
     if (depth >= MAX_DEPTH) throw new DerError('nested too deeply');
-    stack.push({ content: tlv.content, depth: depth + 1 });
+    stack.push(h.start, h.end, depth + 1);
   };
-  visit(readOnly(data), 0);
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    for (const tlv of children(item.content)) visit(tlv, item.depth);
+  readHeader(data, 0, data.length, h);
+  if (h.end !== data.length) throw new DerError('trailing bytes');
+  visit(0);
+  while (stack.length > 0) {
+    const depth = stack.pop()!;
+    const end = stack.pop()!;
+    const start = stack.pop()!;
+    // Every header of the level first, then the checks of each value (as `children` would).
+    for (let at = start; at < end; at = h.end) readHeader(data, at, end, h);
+    for (let at = start; at < end; at = h.end) {
+      readHeader(data, at, end, h);
+      visit(depth);
+    }
   }
 }
 
@@ -144,28 +174,35 @@ export function checkDer(data: Uint8Array): void {
  * `checkDer`, it does not look inside OCTET STRING or BIT STRING contents.
  */
 export function nestsDeeperThan(data: Uint8Array, maxDepth: number): boolean {
-  const stack: { content: Uint8Array; depth: number }[] = [];
-  const push = (tlv: Tlv, depth: number): boolean => {
-    if ((tlv.tag & 0x20) === 0) return false;
+  const h: Header = { tag: 0, start: 0, end: 0 };
+  // Constructed contents still to walk, as (start, end, depth) triples.
+  const stack: number[] = [];
+  const push = (depth: number): boolean => {
+    if ((h.tag & 0x20) === 0) return false;
     if (depth > maxDepth) return true;
-    stack.push({ content: tlv.content, depth });
+    stack.push(h.start, h.end, depth);
     return false;
   };
-  let top: Tlv;
   try {
-    top = readTlv(data, 0);
+    readHeader(data, 0, data.length, h);
   } catch {
     return false;
   }
-  if (push(top, 1)) return true;
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    let inner: Tlv[];
+  if (push(1)) return true;
+  while (stack.length > 0) {
+    const depth = stack.pop()!;
+    const end = stack.pop()!;
+    const start = stack.pop()!;
+    // A level that does not parse is skipped whole, as if it held no constructed values.
     try {
-      inner = children(item.content);
+      for (let at = start; at < end; at = h.end) readHeader(data, at, end, h);
     } catch {
       continue;
     }
-    for (const tlv of inner) if (push(tlv, item.depth + 1)) return true;
+    for (let at = start; at < end; at = h.end) {
+      readHeader(data, at, end, h);
+      if (push(depth + 1)) return true;
+    }
   }
   return false;
 }
