@@ -1,6 +1,6 @@
-import { Writer } from '../codec/writer.ts';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import { hashLength } from '../crypto/provider.ts';
+import { TlsError } from '../error.ts';
 import { utf8 } from '../util/bytes.ts';
 
 /**
@@ -16,11 +16,34 @@ import { utf8 } from '../util/bytes.ts';
  *   } HkdfLabel;
  */
 export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  return new Writer(10 + label.length + context.length)
-    .u16(length)
-    .vec8(utf8(`tls13 ${label}`))
-    .vec8(context)
-    .finish();
+  const full = labelBytes(label);
+  // opaque label<7..255>, opaque context<0..255>.
+  if (full.length > 255 || context.length > 255) {
+    throw new TlsError('INTERNAL_ERROR', 'tls: HkdfLabel label or context over 255 bytes', {
+      layer: 'codec',
+    });
+  }
+  const out = new Uint8Array(4 + full.length + context.length);
+  out[0] = length >>> 8;
+  out[1] = length & 0xff;
+  out[2] = full.length;
+  out.set(full, 3);
+  out[3 + full.length] = context.length;
+  out.set(context, 4 + full.length);
+  return out;
+}
+
+/** "tls13 " + label, encoded once per label: a handshake expands a dozen fixed labels. */
+const LABELS = new Map<string, Uint8Array>();
+
+function labelBytes(label: string): Uint8Array {
+  let bytes = LABELS.get(label);
+  if (bytes === undefined) {
+    bytes = utf8(`tls13 ${label}`);
+    // Labels are the RFC's constants and the exporter's; a bound keeps odd callers harmless.
+    if (LABELS.size < 64) LABELS.set(label, bytes);
+  }
+  return bytes;
 }
 
 export function expandLabel(

@@ -5,9 +5,11 @@ export { concat } from '../codec/writer.ts';
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function toHex(data: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < data.length; i++) s += HEX[data[i]];
-  return s;
+  // One join makes one flat string; `+=` would make a rope node per byte (cache keys are
+  // SPKIs and digests, hashed several times a handshake).
+  const parts = new Array<string>(data.length);
+  for (let i = 0; i < data.length; i++) parts[i] = HEX[data[i]];
+  return parts.join('');
 }
 
 export function fromHex(hex: string): Uint8Array {

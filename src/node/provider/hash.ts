@@ -9,6 +9,8 @@ import { type HashAlgorithm, hashLength } from '../../crypto/provider.ts';
 import { TlsError } from '../../error.ts';
 import { plain } from './bytes.ts';
 
+const ONE = new Uint8Array([1]);
+
 /** OpenSSL's names for the hashes TLS uses. */
 export const NODE_HASH: Record<HashAlgorithm, string> = {
   'SHA-1': 'sha1',
@@ -52,6 +54,11 @@ export function hkdfExpandSync(
     throw new TlsError('INTERNAL_ERROR', `HKDF-Expand length ${length} out of range`, {
       layer: 'crypto',
     });
+  }
+  if (length <= hLen) {
+    // One block, T(1) = HMAC-Hash(PRK, info | 0x01): every TLS 1.3 secret, key and IV.
+    const t = plain(createHmac(NODE_HASH[alg], prk).update(info).update(ONE).digest());
+    return length === hLen ? t : t.slice(0, length);
   }
   const okm = new Uint8Array(length);
   const counter = new Uint8Array(1);
