@@ -223,8 +223,30 @@ export class RecordLayer {
     this.sealer = sealer;
   }
 
-  /** Queues `data` as records of `type`, under the current write key. The data is copied. */
+  /**
+   * Queues `data` as records of `type`, under the current write key. The data is copied.
+   *
+   * A handshake message joins the handshake record queued just before it when both go out under
+   * the same key and fit in one record (RFC 8446 §5.1 lets messages share a record, never across
+   * a key change): a TLS 1.3 server's EncryptedExtensions to Finished is one record to seal, not
+   * four, and the peer has one to open.
+   */
   queue(type: number, data: Uint8Array): void {
+    const last = this.queued[this.queued.length - 1];
+    if (
+      type === ContentType.handshake &&
+      last?.type === ContentType.handshake &&
+      last.sealer === this.sealer &&
+      last.content.length + data.length <= MAX_PLAINTEXT
+    ) {
+      const joined = new Uint8Array(last.content.length + data.length);
+      joined.set(last.content);
+      joined.set(data, last.content.length);
+      this.queuedBytes += recordLength(last.sealer, joined.length);
+      this.queuedBytes -= recordLength(last.sealer, last.content.length);
+      last.content = joined;
+      return;
+    }
     const copy = data.slice();
     let at = 0;
     do {

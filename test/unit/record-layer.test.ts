@@ -59,6 +59,45 @@ describe('record layer', () => {
     expect(got.slice(big.length)).toEqual([1, 2, 3, 4]);
   });
 
+  it('puts consecutive handshake messages under one key in one record, and nothing else', async () => {
+    const aead = await provider.aead('AES-128-GCM', key);
+    const out = new RecordLayer();
+    // In the clear: two messages share a record.
+    out.queue(ContentType.handshake, new Uint8Array([1, 1]));
+    out.queue(ContentType.handshake, new Uint8Array([2]));
+    // A key change starts a new record; the next two messages share it.
+    out.setWriteKey(aead, iv);
+    out.queue(ContentType.handshake, new Uint8Array([3]));
+    out.queue(ContentType.handshake, new Uint8Array([4, 4]));
+    // An alert is never joined, nor is a handshake message after it.
+    out.queue(ContentType.alert, new Uint8Array([1, 0]));
+    out.queue(ContentType.handshake, new Uint8Array([5]));
+    // A message that would overflow the record starts its own.
+    out.queue(ContentType.handshake, new Uint8Array(16384).fill(6));
+    // Application data is never joined.
+    out.queue(ContentType.application_data, new Uint8Array([7]));
+    out.queue(ContentType.application_data, new Uint8Array([8]));
+    const wire = new Uint8Array(out.pendingLength);
+    expect(await out.encode(wire)).toBe(wire.length);
+
+    const plain = new Deframer();
+    plain.push(wire.subarray(0, 5 + 3));
+    const first = plain.next()!;
+    expect([first.type, ...first.fragment]).toEqual([ContentType.handshake, 1, 1, 2]);
+    const inbound = new RecordLayer();
+    inbound.setReadKey(aead, iv);
+    const records = await openAll(inbound, wire.subarray(8));
+    expect(records.map((r) => [r.type, r.content.length])).toEqual([
+      [ContentType.handshake, 3],
+      [ContentType.alert, 2],
+      [ContentType.handshake, 1],
+      [ContentType.handshake, 16384],
+      [ContentType.application_data, 1],
+      [ContentType.application_data, 1],
+    ]);
+    expect([...records[0].content]).toEqual([3, 4, 4]);
+  });
+
   it('deframes records split down to single bytes', () => {
     const d = new Deframer();
     const record = new Uint8Array([22, 3, 3, 0, 3, 9, 8, 7, 23, 3, 3, 0, 1, 5]);
