@@ -9,32 +9,16 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientFiles } from './peers/client-pki.ts';
-import { gnutlsServeArgs, shQuote, startInNetns } from './peers/gnutls.ts';
-import type { NetnsCase, NetnsResult } from './peers/netns-client.ts';
+import { gnutlsServeArgs, startInNetns } from './peers/gnutls.ts';
+import { netnsClientCommand, netnsResults } from './peers/netns-cases.ts';
+import type { NetnsCase } from './peers/netns-client.ts';
 import { makeNssDb, startSelfservInNetns } from './peers/nss.ts';
-import { certFiles, REPO, ROOT } from './peers/pki.ts';
+import { certFiles, ROOT } from './peers/pki.ts';
 import { killAllPeers } from './peers/proc.ts';
 import { canUnshareNet, requirePeer } from './peers/require.ts';
 
 const HAVE = requirePeer('gnutls-serv', 'unshare', 'ip');
 const HAVE_NSS = requirePeer('selfserv', 'certutil', 'pk12util', 'openssl', 'unshare', 'ip');
-const TSX = `${REPO}/node_modules/.bin/tsx`;
-const SCRIPT = `${REPO}/test/interop/peers/netns-client.ts`;
-
-/** The shell command that runs the webtls client for `cases` in the namespace. */
-function clientCommand(cases: NetnsCase[]): string {
-  return `cd ${shQuote(REPO)}; ${shQuote(TSX)} ${shQuote(SCRIPT)} ${shQuote(JSON.stringify(cases))}`;
-}
-
-/** The RESULT lines the client printed, by case id. */
-function resultsOf(stdout: string): Map<string, NetnsResult> {
-  const results = new Map<string, NetnsResult>();
-  for (const match of stdout.matchAll(/^RESULT (.*)$/gm)) {
-    const result = JSON.parse(match[1]) as NetnsResult;
-    results.set(result.id, result);
-  }
-  return results;
-}
 
 /** One case per client key type, plus one without a certificate and one with a wrong key. */
 function clientCases(port: number, message?: string): NetnsCase[] {
@@ -74,9 +58,9 @@ describe.skipIf(!HAVE || !canUnshareNet())(
         priority: 'NORMAL:-VERS-ALL:+VERS-TLS1.2',
         extra: ['--require-client-cert', '--verify-client-cert', '--x509cafile', ROOT],
       });
-      const proc = startInNetns([server], clientCommand(clientCases(5111)));
+      const proc = startInNetns([server], netnsClientCommand(clientCases(5111)));
       await proc.waitExit(120_000);
-      const results = resultsOf(proc.stdout);
+      const results = netnsResults(proc.stdout);
       for (const type of ['p256', 'ed25519', 'rsa']) {
         const result = results.get(type);
         expect(result, `${type}\n${proc.output}`).toBeDefined();
@@ -114,9 +98,9 @@ describe.skipIf(!HAVE_NSS || !canUnshareNet())(
         const server = ['-d', dir, '-e', 'webtls-ec', '-V', 'tls1.2:tls1.2', '-G', '-r', '-r'];
         // selfserv answers a request with a page that echoes it, then closes.
         const cases = clientCases(4443, 'GET / HTTP/1.0\r\n\r\n');
-        const proc = startSelfservInNetns([[...server, '-p', '4443']], clientCommand(cases));
+        const proc = startSelfservInNetns([[...server, '-p', '4443']], netnsClientCommand(cases));
         await proc.waitExit(120_000);
-        const results = resultsOf(proc.stdout);
+        const results = netnsResults(proc.stdout);
         for (const type of ['p256', 'rsa']) {
           const result = results.get(type);
           expect(result, `${type}\n${proc.output}`).toBeDefined();

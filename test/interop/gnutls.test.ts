@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gnutlsServeArgs, shQuote, startGnutlsClient, startInNetns } from './peers/gnutls.ts';
-import type { NetnsCase, NetnsResult } from './peers/netns-client.ts';
+import { netnsResults } from './peers/netns-cases.ts';
+import type { NetnsCase } from './peers/netns-client.ts';
 import {
   CERT_LABELS,
   CERT_TYPES,
@@ -129,11 +130,7 @@ describe.skipIf(!HAVE_SERV || !canUnshareNet())('webtls → gnutls-serv (in a pr
     await proc.waitExit(240_000);
 
     // 4. Every case succeeded with what it asked for.
-    const results = new Map<string, NetnsResult>();
-    for (const match of proc.stdout.matchAll(/^RESULT (.*)$/gm)) {
-      const result = JSON.parse(match[1]) as NetnsResult;
-      results.set(result.id, result);
-    }
+    const results = netnsResults(proc.stdout);
     for (const c of cases) {
       const result = results.get(c.id);
       expect(result, `${c.id}\n${proc.output}`).toBeDefined();

@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLS12_SUITES } from '../../src/crypto/index.ts';
 import { MemorySessionCache } from '../../src/sessions/session-cache.ts';
 import { AeadTicketer } from '../../src/sessions/ticketer.ts';
-import { shQuote } from './peers/gnutls.ts';
-import type { NetnsCase, NetnsResult } from './peers/netns-client.ts';
+import { netnsClientCommand, netnsResults } from './peers/netns-cases.ts';
+import type { NetnsCase } from './peers/netns-client.ts';
 import { makeNssDb, type NssDb, startSelfservInNetns, startTstclnt } from './peers/nss.ts';
-import { type CertFiles, certFiles, REPO, ROOT, SUITES } from './peers/pki.ts';
+import { type CertFiles, certFiles, ROOT, SUITES } from './peers/pki.ts';
 import { killAllPeers } from './peers/proc.ts';
 import { canUnshareNet, requirePeer } from './peers/require.ts';
 import {
@@ -216,18 +216,11 @@ describe.skipIf(!HAVE_SERVER || !canUnshareNet())('webtls → selfserv (in a pri
     cases.push({ id: 'resume session id', port: 4434, ...resume });
 
     // 3. Run the client in the namespace.
-    const tsx = `${REPO}/node_modules/.bin/tsx`;
-    const script = `${REPO}/test/interop/peers/netns-client.ts`;
-    const client = `cd ${shQuote(REPO)}; ${shQuote(tsx)} ${shQuote(script)} ${shQuote(JSON.stringify(cases))}`;
-    const proc = startSelfservInNetns(servers, client);
+    const proc = startSelfservInNetns(servers, netnsClientCommand(cases));
     await proc.waitExit(240_000);
 
     // 4. Every case did what it asked for.
-    const results = new Map<string, NetnsResult>();
-    for (const match of proc.stdout.matchAll(/^RESULT (.*)$/gm)) {
-      const result = JSON.parse(match[1]) as NetnsResult;
-      results.set(result.id, result);
-    }
+    const results = netnsResults(proc.stdout);
     for (const c of cases) {
       const result = results.get(c.id);
       expect(result, `${c.id}\n${proc.output}`).toBeDefined();

@@ -8,9 +8,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TLS12_SUITES } from '../../src/crypto/index.ts';
-import { gnutlsServeArgs, shQuote, startInNetns } from './peers/gnutls.ts';
-import type { NetnsCase, NetnsResult } from './peers/netns-client.ts';
-import { certFiles, REPO, ROOT } from './peers/pki.ts';
+import { gnutlsServeArgs, startInNetns } from './peers/gnutls.ts';
+import { netnsClientCommand, netnsResults } from './peers/netns-cases.ts';
+import type { NetnsCase } from './peers/netns-client.ts';
+import { certFiles, ROOT } from './peers/pki.ts';
 import { killAllPeers } from './peers/proc.ts';
 import { canUnshareNet, requirePeer } from './peers/require.ts';
 
@@ -56,18 +57,11 @@ describe.skipIf(!HAVE || !canUnshareNet())(
       });
 
       // 3. Run the client in the namespace.
-      const tsx = `${REPO}/node_modules/.bin/tsx`;
-      const script = `${REPO}/test/interop/peers/netns-client.ts`;
-      const client = `cd ${shQuote(REPO)}; ${shQuote(tsx)} ${shQuote(script)} ${shQuote(JSON.stringify(cases))}`;
-      const proc = startInNetns(servers, client);
+      const proc = startInNetns(servers, netnsClientCommand(cases));
       await proc.waitExit(240_000);
 
       // 4. Every case did what it asked for.
-      const results = new Map<string, NetnsResult>();
-      for (const match of proc.stdout.matchAll(/^RESULT (.*)$/gm)) {
-        const result = JSON.parse(match[1]) as NetnsResult;
-        results.set(result.id, result);
-      }
+      const results = netnsResults(proc.stdout);
       for (const c of cases) {
         const result = results.get(c.id);
         expect(result, `${c.id}\n${proc.output}`).toBeDefined();
