@@ -105,6 +105,16 @@ interface CommonConfig {
    * `limits.maxHandshakeMessage` bytes. Default: none.
    */
   certCompression?: readonly CertCompressionAlgorithm[];
+  /**
+   * The largest protected record this endpoint accepts, advertised with record_size_limit
+   * (RFC 8449): bytes of record plaintext, counting TLS 1.3's content-type byte, 64 to 16385.
+   * A client advertises it in every ClientHello; a server answers a client that advertised
+   * one. Once both have, each side cuts the records it sends to the other's limit, and a
+   * larger record received ends the connection with record_overflow. Default 16385 (no limit
+   * beyond the protocol's, 2^14 in TLS 1.2), advertised so that a peer's smaller limit is
+   * learned and kept; `false` advertises nothing and ignores the peer's.
+   */
+  recordSizeLimit?: number | false;
 }
 
 export interface ClientConfig extends CommonConfig {

@@ -33,6 +33,11 @@ import {
 } from './common.ts';
 import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
+import {
+  RECORD_SIZE_LIMIT_FLAGS,
+  RECORD_SIZE_LIMIT_USAGE,
+  recordSizeLimitFromFlags,
+} from './record-size-limit.ts';
 import { SessionFileStore } from './session-file.ts';
 import { echRejectedLines, summaryLines } from './summary.ts';
 import { REVOCATION_FLAGS, REVOCATION_USAGE, revocationFromFlags } from './verify-flags.ts';
@@ -63,6 +68,7 @@ const FLAGS: FlagSpec = {
   ech_config_list: 'string',
   ech_grease: 'boolean',
   ...CERT_COMP_FLAGS,
+  ...RECORD_SIZE_LIMIT_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -101,6 +107,7 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         sent some, "ECH retry configs: B64" to retry with; exit status 1
   -ech_grease           send a GREASE ECH extension, so ECH users blend in
 ${CERT_COMP_USAGE}
+${RECORD_SIZE_LIMIT_USAGE}
 ${REVOCATION_USAGE}
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
 
@@ -170,6 +177,8 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   echFromFlags(flags, options);
   const certCompression = certCompressionFromFlags(flags);
   if (certCompression) options.certCompression = certCompression;
+  const recordSizeLimit = recordSizeLimitFromFlags(flags);
+  if (recordSizeLimit !== undefined) options.recordSizeLimit = recordSizeLimit;
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const revocation = revocationFromFlags(flags);

@@ -28,6 +28,11 @@ import { CERT_COMP_FLAGS, CERT_COMP_USAGE, certCompressionFromFlags } from './ce
 import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from './common.ts';
 import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
+import {
+  RECORD_SIZE_LIMIT_FLAGS,
+  RECORD_SIZE_LIMIT_USAGE,
+  recordSizeLimitFromFlags,
+} from './record-size-limit.ts';
 import { summaryLines } from './summary.ts';
 import {
   pathLengthFromDepth,
@@ -69,6 +74,7 @@ const FLAGS: FlagSpec = {
   max_early_data: 'string',
   ech_key: 'repeat',
   ...CERT_COMP_FLAGS,
+  ...RECORD_SIZE_LIMIT_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -106,6 +112,7 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
                         every key's ECHConfig as retry configs. The summary shows "ECH:" and,
                         when accepted, "Outer SNI:" (the public name) beside "SNI:" (the inner)
 ${CERT_COMP_USAGE}
+${RECORD_SIZE_LIMIT_USAGE}
 ${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
 goes to stdout and stdin goes to every open connection. Accepted 0-RTT data is announced on stderr
@@ -241,6 +248,8 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   if (echKeys.length > 0) config.ech = { keys: echKeys };
   const certCompression = certCompressionFromFlags(flags);
   if (certCompression) config.certCompression = certCompression;
+  const recordSizeLimit = recordSizeLimitFromFlags(flags);
+  if (recordSizeLimit !== undefined) config.recordSizeLimit = recordSizeLimit;
   return config;
 }
 

@@ -6,6 +6,7 @@ import type { ConnectionInfo } from '../conn/types.ts';
 import type { TlsError } from '../error.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { certificateSummary, isIpAddress } from '../verify/index.ts';
+import { recordSizeLimitLine } from './record-size-limit.ts';
 
 /** What the summary cannot read from ConnectionInfo. */
 export interface SummaryContext {
@@ -30,6 +31,7 @@ export function summaryLines(info: ConnectionInfo, context: SummaryContext = {})
     `Early data: ${info.earlyData}`,
     `ECH: ${echState(info.ech, context.echRetryConfigsSent)}`,
     `Cert compression: ${info.certCompression}`,
+    recordSizeLimitLine(info),
     `Peer certificate: ${peerSubject(info)}`,
     `Peer signature: ${info.peerSignatureScheme ?? 'none'}`,
     `Verification: ${info.verification}`,

@@ -118,6 +118,8 @@ export abstract class ConnectionCore implements Connection {
   private readonly startedAt = Date.now();
   /** Server: accepting 0-RTT data up to this many bytes, until EndOfEarlyData. */
   private earlyLimit: number | undefined;
+  /** Our record_size_limit, once negotiated (RFC 8449); undefined: the protocol's bound. */
+  private ownRecordLimit: number | undefined;
 
   constructor(
     readonly provider: CryptoProvider,
@@ -254,13 +256,14 @@ export abstract class ConnectionCore implements Connection {
     let total = this.records.pendingLength;
     let count = Number(this.records.writeCount);
     const limit = this.writeLimit();
-    for (let at = 0; at < length; at += MAX_PLAINTEXT) {
+    const max = this.records.maxFragment;
+    for (let at = 0; at < length; at += max) {
       if (count >= limit && !this.tls12) {
         // The KeyUpdate (4-byte header, 1-byte body) that moves to a fresh key.
         total += this.records.recordLength(5);
         count = 0;
       }
-      total += this.records.recordLength(Math.min(MAX_PLAINTEXT, length - at));
+      total += this.records.recordLength(Math.min(max, length - at));
       count++;
     }
     return total;
@@ -312,7 +315,7 @@ export abstract class ConnectionCore implements Connection {
         written += await this.records.encodeQueued(out.subarray(written));
         continue;
       }
-      const end = Math.min(plain.length, from + room * MAX_PLAINTEXT);
+      const end = Math.min(plain.length, from + room * this.records.maxFragment);
       const sealed = this.records.sealInto(
         ContentType.application_data,
         plain.subarray(from, end),
@@ -502,11 +505,33 @@ export abstract class ConnectionCore implements Connection {
   /** Server: 0-RTT data is accepted from here (under the early read key) up to `limit` bytes. */
   acceptEarlyData(limit: number): void {
     this.earlyLimit = limit;
+    // RFC 8449 §4: records are held to the limits of the handshake that made their keys; the
+    // client sent its 0-RTT data before it learned ours.
+    this.records.setReadLimit(undefined);
   }
 
   /** Server: EndOfEarlyData arrived; no more 0-RTT data (RFC 8446 §4.5). */
   endEarlyData(): void {
     this.earlyLimit = undefined;
+    this.records.setReadLimit(this.ownRecordLimit);
+  }
+
+  /**
+   * RFC 8449 §4, once record_size_limit is negotiated (both hellos carried it): protected
+   * records sent from now on carry at most what the peer's limit allows, and protected records
+   * received are held to ours. Each is capped at the version's own maximum (2^14 bytes of
+   * plaintext in TLS 1.2, 2^14 + 1 with the content type in TLS 1.3); a larger value is no
+   * error (§4: a server "MUST NOT enforce this restriction"). Call after the version is known.
+   * `includingLast`: see RecordLayer.setReadLimit.
+   */
+  limitRecords(peerLimit: number, ownLimit: number, includingLast = false): void {
+    const max = this.tls12 ? MAX_PLAINTEXT : MAX_PLAINTEXT + 1;
+    const peer = Math.min(peerLimit, max);
+    // TLS 1.3 counts TLSInnerPlaintext: the content and its one-byte type (we add no padding).
+    this.records.setWriteFragmentLimit(this.tls12 ? peer : peer - 1);
+    this.ownRecordLimit = Math.min(ownLimit, max);
+    this.info.recordSizeLimit = { sent: peer, received: this.ownRecordLimit };
+    this.records.setReadLimit(this.ownRecordLimit, includingLast);
   }
 
   /** Server: rejected 0-RTT data is skipped, up to `bytes` of it (RFC 8446 §4.2.10). */

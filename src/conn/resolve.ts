@@ -3,6 +3,10 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { TLS12_SUITES, tls12Suite, tls13Suite } from '../crypto/suites.ts';
 import { TlsError } from '../error.ts';
 import { NamedGroup, ProtocolVersion } from '../msgs/enums.ts';
+import {
+  MAX_RECORD_SIZE_LIMIT,
+  MIN_RECORD_SIZE_LIMIT,
+} from '../msgs/extensions/record-size-limit.ts';
 import { fipsMode } from './fips-config.ts';
 
 /** The parts of a config both sides resolve the same way against their provider. */
@@ -18,6 +22,8 @@ export interface Negotiable {
   maxVersion: number;
   /** TLS 1.2: refuse peers without the extended master secret (RFC 7627). */
   requireEms: boolean;
+  /** The record_size_limit to advertise (RFC 8449); undefined: none. */
+  recordSizeLimit: number | undefined;
   /**
    * FIPS mode: the provider is FIPS-capable and everything the config names or leaves in
    * effect is approved (fips-config.ts); a config that names anything else was refused.
@@ -81,6 +87,20 @@ export function resolveNegotiable(
     minVersion,
     maxVersion,
     requireEms: config_.requireExtendedMasterSecret ?? true,
+    recordSizeLimit: recordSizeLimit(config_.recordSizeLimit),
     fips,
   };
+}
+
+/** RFC 8449 §4: at least 64, at most TLS 1.3's 2^14 + 1 ("MUST NOT send a value higher"). */
+function recordSizeLimit(value: number | false | undefined): number | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return MAX_RECORD_SIZE_LIMIT;
+  if (!Number.isInteger(value) || value < MIN_RECORD_SIZE_LIMIT || value > MAX_RECORD_SIZE_LIMIT) {
+    throw config(
+      `tls: recordSizeLimit must be an integer from ${MIN_RECORD_SIZE_LIMIT} to ` +
+        `${MAX_RECORD_SIZE_LIMIT}, or false`,
+    );
+  }
+  return value;
 }

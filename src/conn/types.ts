@@ -30,6 +30,12 @@ export interface ConnectionInfo {
   outerServerName?: string;
   /** 'none' or e.g. 'brotli (4012 -> 2950 bytes)'. */
   certCompression: string;
+  /**
+   * When record_size_limit was negotiated (RFC 8449): the largest protected record plaintext
+   * sent (the peer's limit) and accepted (ours), as RFC 8449 counts them: with TLS 1.3's
+   * content-type byte.
+   */
+  recordSizeLimit?: { sent: number; received: number };
   /** The peer's certificate chain as sent, DER, leaf first. */
   peerCertificates: Uint8Array[];
   /** The subject of the peer's end-entity certificate (RFC 4514 form). */

@@ -27,6 +27,13 @@ interface QueuedRecord {
   sealer: RecordProtect | undefined;
 }
 
+/** A record being opened, with the plaintext size RFC 8449 counts (-1: not protected). */
+interface PendingOpen {
+  raw: FramedRecord;
+  result: Promise<InboundRecord>;
+  inner: number;
+}
+
 /** Records opened ahead of the one being handled, at most this many at a time. */
 const OPEN_AHEAD = 32;
 const EMPTY = new Uint8Array(0);
@@ -51,13 +58,19 @@ export class RecordLayer {
   private cursor = 0;
   /** Decrypted content may stay where the AEAD put it, outside the input buffer. */
   private detachedOk = false;
-  private pendingOpen: { raw: FramedRecord; result: Promise<InboundRecord> }[] = [];
+  private pendingOpen: PendingOpen[] = [];
   private inFlight: Promise<unknown>[] = [];
   private queued: QueuedRecord[] = [];
   private queuedBytes = 0;
   private chain: Promise<void> = Promise.resolve();
   /** Plaintext bytes of undecryptable early data still to be skipped (0: none). */
   private skipBudget = 0;
+  /** Content bytes per protected record sent (RFC 8449: the peer's record_size_limit). */
+  private writeFragment = MAX_PLAINTEXT;
+  /** Largest protected record plaintext accepted (RFC 8449: our own record_size_limit). */
+  private readLimit = Number.POSITIVE_INFINITY;
+  /** The RFC 8449 plaintext size of the protected record handed out last. */
+  private lastInner = 0;
 
   get hasReadKey(): boolean {
     return this.opener !== undefined;
@@ -109,7 +122,10 @@ export class RecordLayer {
     const first = this.pendingOpen.shift();
     if (first) {
       const record = await first.result;
-      if (record.protected && !this.detachedOk) record.content = inPlace(record.content, first.raw);
+      if (record.protected) {
+        this.checkInner(first.inner);
+        if (!this.detachedOk) record.content = inPlace(record.content, first.raw);
+      }
       return record;
     }
     const raw = this.frame();
@@ -144,6 +160,7 @@ export class RecordLayer {
     }
     // RFC 8446 §4.2.10: skipping ends with the first record that deprotects.
     this.skipBudget = 0;
+    if (this.opener) this.checkInner(raw.fragment.length - this.opener.overhead);
     const content = this.detachedOk ? opened.content : inPlace(opened.content, raw);
     return { type: opened.type, content, protected: true, end: raw.end };
   }
@@ -180,20 +197,61 @@ export class RecordLayer {
       // their place in the stream.
       if (!opener.covers(raw.type)) {
         const plain = { type: raw.type, content: raw.fragment, protected: false, end: raw.end };
-        this.pendingOpen.push({ raw, result: Promise.resolve(plain) });
+        this.pendingOpen.push({ raw, result: Promise.resolve(plain), inner: -1 });
         return;
       }
-      this.pendingOpen.push({ raw, result: this.open(opener, raw) });
+      this.pendingOpen.push(this.open(opener, raw));
     }
   }
 
-  private open(opener: RecordUnprotect, raw: FramedRecord): Promise<InboundRecord> {
+  private open(opener: RecordUnprotect, raw: FramedRecord): PendingOpen {
     const result = opener
       .open(raw.header, raw.fragment)
       .then((r): InboundRecord => ({ ...r, protected: true, end: raw.end }));
     result.catch(() => {}); // Observed by next(); also silences a dropped speculative open.
     this.inFlight.push(result);
-    return result;
+    return { raw, result, inner: raw.fragment.length - opener.overhead };
+  }
+
+  /**
+   * RFC 8449 §4: "A TLS endpoint that receives a record larger than its advertised limit MUST
+   * generate a fatal "record_overflow" alert." Checked as each protected record is handed out,
+   * so a limit set while handling one record holds for every record after it.
+   */
+  private checkInner(inner: number): void {
+    this.lastInner = inner;
+    if (inner > this.readLimit) {
+      throw new TlsError('RECORD_OVERFLOW', `tls: record of ${inner} bytes over our limit`, {
+        layer: 'record',
+      });
+    }
+  }
+
+  /**
+   * Holds protected records received from now on to `limit` bytes of plaintext as RFC 8449 §4
+   * counts them (undefined: the protocol's own bound only). With `includingLast`, the record
+   * handed out last is held to it too: a TLS 1.3 client learns the limit was negotiated from
+   * the EncryptedExtensions inside the first record it binds.
+   */
+  setReadLimit(limit: number | undefined, includingLast = false): void {
+    this.readLimit = limit ?? Number.POSITIVE_INFINITY;
+    if (includingLast) this.checkInner(this.lastInner);
+  }
+
+  /**
+   * Cuts protected records sent from now on to `bytes` of content each (RFC 8449 §4: the peer's
+   * limit, less TLS 1.3's content-type byte). Records sent in the clear keep 2^14.
+   */
+  setWriteFragmentLimit(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_PLAINTEXT) {
+      throw new RangeError(`tls: record fragment limit ${bytes}`);
+    }
+    this.writeFragment = bytes;
+  }
+
+  /** Content bytes per record under the current write key. */
+  get maxFragment(): number {
+    return this.sealer ? this.writeFragment : MAX_PLAINTEXT;
   }
 
   /** Installs a read key. Records already being opened under the old key are reopened. */
@@ -207,7 +265,7 @@ export class RecordLayer {
     // An open under the old key fails without touching the buffer (AeadKey.openInPlace), so
     // the same bytes can be opened again under the new one.
     this.pendingOpen = this.pendingOpen.map((p) =>
-      opener.covers(p.raw.type) ? { raw: p.raw, result: this.open(opener, p.raw) } : p,
+      opener.covers(p.raw.type) ? this.open(opener, p.raw) : p,
     );
   }
 
@@ -237,7 +295,7 @@ export class RecordLayer {
       type === ContentType.handshake &&
       last?.type === ContentType.handshake &&
       last.sealer === this.sealer &&
-      last.content.length + data.length <= MAX_PLAINTEXT
+      last.content.length + data.length <= this.maxFragment
     ) {
       const joined = new Uint8Array(last.content.length + data.length);
       joined.set(last.content);
@@ -248,10 +306,11 @@ export class RecordLayer {
       return;
     }
     const copy = data.slice();
+    const max = this.maxFragment;
     let at = 0;
     do {
-      this.push(type, copy.subarray(at, at + MAX_PLAINTEXT), this.sealer);
-      at += MAX_PLAINTEXT;
+      this.push(type, copy.subarray(at, at + max), this.sealer);
+      at += max;
     } while (at < copy.length);
   }
 
@@ -272,9 +331,10 @@ export class RecordLayer {
 
   /** The sealed size of `length` bytes of `type` under the current write key. */
   sealedLength(length: number): number {
+    const max = this.maxFragment;
     let total = 0;
-    for (let at = 0; at < length; at += MAX_PLAINTEXT) {
-      total += recordLength(this.sealer, Math.min(MAX_PLAINTEXT, length - at));
+    for (let at = 0; at < length; at += max) {
+      total += recordLength(this.sealer, Math.min(max, length - at));
     }
     return total;
   }
@@ -322,10 +382,11 @@ export class RecordLayer {
     out: Uint8Array,
   ): { written: number; done: Promise<void> } {
     const sealer = this.sealer;
+    const max = this.maxFragment;
     const seals: Promise<void>[] = [];
     let at = 0;
-    for (let from = 0; from < data.length; from += MAX_PLAINTEXT) {
-      const piece = data.subarray(from, from + MAX_PLAINTEXT);
+    for (let from = 0; from < data.length; from += max) {
+      const piece = data.subarray(from, from + max);
       const length = recordLength(sealer, piece.length);
       const dest = out.subarray(at, at + length);
       if (sealer) seals.push(sealer.sealInto(type, piece, dest));

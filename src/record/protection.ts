@@ -59,6 +59,12 @@ export interface RecordUnprotect {
   /** Whether a record of this outer content type is protected under this key. */
   covers(type: number): boolean;
   /**
+   * Bytes of a protected fragment that are not the plaintext RFC 8449 §4 counts (TLS 1.3: the
+   * tag, so the rest is TLSInnerPlaintext with its content type and padding; TLS 1.2: the
+   * explicit nonce and the tag).
+   */
+  readonly overhead: number;
+  /**
    * Opens one record; the sequence number is taken synchronously, in call order. Where the AEAD
    * can work in place, the content returned is a view into `fragment`, decrypted there.
    */
@@ -127,6 +133,7 @@ export class RecordSealer implements RecordProtect {
 /** Decrypts records under one traffic key (RFC 8446 §5.2). */
 export class RecordOpener implements RecordUnprotect {
   private seq = 0n;
+  readonly overhead = TAG;
 
   constructor(
     private readonly aead: AeadKey,

@@ -116,6 +116,7 @@ export class Tls12Sealer implements RecordProtect {
 export class Tls12Opener implements RecordUnprotect {
   private seq = 0n;
   private readonly explicitLength: number;
+  readonly overhead: number;
 
   constructor(
     private readonly aead: AeadKey,
@@ -123,6 +124,7 @@ export class Tls12Opener implements RecordUnprotect {
     suite: Tls12Suite,
   ) {
     this.explicitLength = suite.explicitNonceLength;
+    this.overhead = this.explicitLength + TAG;
   }
 
   /**

@@ -11,6 +11,11 @@ import {
   UsageError,
 } from '../../src/cli/args.ts';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
+import {
+  RECORD_SIZE_LIMIT_FLAGS,
+  recordSizeLimitFromFlags,
+  recordSizeLimitLine,
+} from '../../src/cli/record-size-limit.ts';
 import { CipherSuite, NamedGroup } from '../../src/msgs/enums.ts';
 
 describe('parseHostPort', () => {
@@ -67,6 +72,29 @@ describe('parseByteCount (-max_early_data)', () => {
     for (const text of ['-1', '1.5', '16k', '', '4294967296', '99999999999']) {
       expect(() => parseByteCount(text, '-max_early_data')).toThrow(/-max_early_data/);
     }
+  });
+});
+
+describe('-record_size_limit', () => {
+  const parse = (...argv: string[]) =>
+    recordSizeLimitFromFlags(parseFlags(argv, RECORD_SIZE_LIMIT_FLAGS));
+
+  it('gives a number, false for off, undefined without the flag', () => {
+    expect(parse('-record_size_limit', '600')).toBe(600);
+    expect(parse('-record_size_limit', 'off')).toBe(false);
+    expect(parse()).toBeUndefined();
+  });
+
+  it('refuses anything else (the range is checked by the config)', () => {
+    for (const bad of ['', '-1', '1e3', '0x40', 'none', '123456']) {
+      expect(() => parse('-record_size_limit', bad)).toThrow(UsageError);
+    }
+  });
+
+  it('summarises the negotiated limits, or none', () => {
+    const info = { recordSizeLimit: { sent: 1025, received: 600 } };
+    expect(recordSizeLimitLine(info as never)).toBe('Record size limit: sent 1025, received 600');
+    expect(recordSizeLimitLine({} as never)).toBe('Record size limit: none');
   });
 });
 

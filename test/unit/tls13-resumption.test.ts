@@ -214,6 +214,21 @@ describe('TLS 1.3 0-RTT', () => {
     expect(second.got).toBe('89abcdefping');
   });
 
+  it('early data is not held to a record_size_limit the client learns only later', async () => {
+    // RFC 8449 §4: records are subject to the limits of the handshake that made their keys; the
+    // client sends 0-RTT data before the server's EncryptedExtensions, so in one large record.
+    const store = new MemorySessionStore();
+    const server = await serverConfig({ maxEarlyData: 1024, recordSizeLimit: 100 });
+    const client = clientConfig(store);
+    await connectOnce(client, server);
+    const early = 'x'.repeat(600);
+    const second = await connectOnce(client, server, { earlyData: utf8(early) });
+    expect(second.s.info.recordSizeLimit).toEqual({ sent: 16385, received: 100 });
+    expect(second.c.info.earlyData).toBe('accepted');
+    expect(second.early).toBe(early);
+    expect(second.got).toBe('ping');
+  });
+
   it('a replayed ClientHello gets its early data rejected', async () => {
     const store = new MemorySessionStore();
     const antiReplay = new MemoryAntiReplayStore();

@@ -26,6 +26,8 @@ export interface ClientContext {
   maxVersion: number;
   /** TLS 1.2: refuse a server that does not negotiate the extended master secret. */
   requireEms: boolean;
+  /** The record_size_limit to advertise (RFC 8449); undefined: none. */
+  recordSizeLimit: number | undefined;
   signatureSchemes: readonly number[];
   alpnProtocols: readonly string[];
   keyShares: number;

@@ -48,6 +48,7 @@ import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { equalBytes, fromUtf8 } from '../../util/bytes.ts';
 import { parseCertificate } from '../../verify/x509.ts';
 import { checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
+import { peerRecordSizeLimit } from '../record-size-limit.ts';
 import { keyFitsSuite, serverKeyExchangeContent, verifyServerKeyExchange } from '../tls12-auth.ts';
 import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import { chooseClientCertificate } from './client-auth.ts';
@@ -103,6 +104,7 @@ const SERVER_HELLO_12: ReadonlySet<number> = new Set([
   ExtensionType.extended_master_secret,
   ExtensionType.renegotiation_info,
   ExtensionType.session_ticket,
+  ExtensionType.record_size_limit,
 ]);
 
 /** Checks a TLS 1.2 ServerHello and returns the state that waits for the Certificate. */
@@ -176,6 +178,11 @@ export async function acceptServerHello12(
 
   // 4. From here on, TLS 1.2 rules.
   conn.useTls12();
+  // RFC 8449 §4: negotiated when the server answers ours; it holds after ChangeCipherSpec.
+  const serverLimit = peerRecordSizeLimit(sh.extensions);
+  if (serverLimit !== undefined && ctx.recordSizeLimit !== undefined) {
+    conn.limitRecords(serverLimit, ctx.recordSizeLimit);
+  }
   conn.info.protocol = 'TLSv1.2';
   conn.info.cipherSuite = suite.name;
   start.transcript.setHash(suite.hash);

@@ -63,6 +63,7 @@ import {
 } from '../cert-compression.ts';
 import { certificateVerifyContent, verifyCertificateVerify } from '../certificate-verify.ts';
 import { checkPeerChainLimits, verifyPeerChain } from '../peer-chain.ts';
+import { peerRecordSizeLimit, recordSizeLimitExtension } from '../record-size-limit.ts';
 import {
   type CertificateRequestInfo,
   chooseClientCertificate,
@@ -356,6 +357,10 @@ function clientExtensions(
     });
   }
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  // RFC 8449 §4: "Clients SHOULD advertise the "record_size_limit" extension".
+  if (ctx.recordSizeLimit !== undefined) {
+    ext.push(recordSizeLimitExtension(ctx.recordSizeLimit, !offers13));
+  }
   // RFC 8879 §3: the algorithms we can decompress the server's certificate with.
   const compression = offers13 ? compressionExtension(ctx.certCompression) : undefined;
   if (compression) ext.push(compression);
@@ -669,6 +674,12 @@ class ExpectEncryptedExtensions implements HandshakeState {
     if (sni && sni.length !== 0)
       throw new TlsError('DECODE_ERROR', 'tls: non-empty server_name ack');
     checkEarlyDataAnswer(this.f, findExtension(ee.extensions, ExtensionType.early_data));
+    // RFC 8449 §4: the server's limit holds for what we send from here on; ours for what it
+    // sends, this record included (checkOffered above: it answers only ours).
+    const serverLimit = peerRecordSizeLimit(ee.extensions);
+    if (serverLimit !== undefined && ctx.recordSizeLimit !== undefined) {
+      ctx.conn.limitRecords(serverLimit, ctx.recordSizeLimit, true);
+    }
     checkEchRetryConfigs(
       this.f,
       findExtension(ee.extensions, ExtensionType.encrypted_client_hello),

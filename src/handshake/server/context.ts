@@ -21,6 +21,8 @@ export interface ServerContext {
   maxVersion: number;
   /** TLS 1.2: refuse a client that does not offer the extended master secret. */
   requireEms: boolean;
+  /** The record_size_limit to answer with (RFC 8449); undefined: none, the client's ignored. */
+  recordSizeLimit: number | undefined;
   alpnProtocols: readonly string[];
   certificates: readonly CertifiedKey[];
   requireCookie: boolean;

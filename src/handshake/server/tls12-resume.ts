@@ -20,6 +20,7 @@ import { DOWNGRADE_TLS12_SENTINEL, encodeServerHello } from '../../msgs/server-h
 import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import { encodeServerState, type ServerSessionState } from '../../sessions/server-state.ts';
 import { equalBytes, utf8 } from '../../util/bytes.ts';
+import { answerRecordSizeLimit } from '../record-size-limit.ts';
 import type { ServerContext } from './context.ts';
 import { type ClientOffer12, clientWantsTicket, newSessionTicket12 } from './session12.ts';
 import { Established12, unexpected12 } from './tls12.ts';
@@ -96,6 +97,9 @@ export async function resumeTls12(
   if (issueTicket) {
     extensions.push({ type: ExtensionType.session_ticket, data: EMPTY_EXTENSION_DATA });
   }
+  // RFC 8449 §4: "During renegotiation or resumption, the record size limit is renegotiated."
+  const limit = answerRecordSizeLimit(conn, ctx.recordSizeLimit, hello.extensions, true);
+  if (limit) extensions.push(limit);
   const sh = encodeServerHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: serverRandom,

@@ -48,6 +48,7 @@ import { encodeEcdhParams, encodeServerKeyExchange } from '../../msgs/server-key
 import { Tls12Opener, Tls12Sealer } from '../../record/protection12.ts';
 import type { ServerSessionState } from '../../sessions/server-state.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
+import { answerRecordSizeLimit } from '../record-size-limit.ts';
 import { serverKeyExchangeContent } from '../tls12-auth.ts';
 import { checkTls12HelloExtensions } from '../tls12-hello-extensions.ts';
 import {
@@ -216,6 +217,9 @@ export async function respondTls12(
   if (issueTicket) {
     extensions.push({ type: ExtensionType.session_ticket, data: EMPTY_EXTENSION_DATA });
   }
+  // RFC 8449 §4: our limit in answer to the client's; it holds after ChangeCipherSpec.
+  const limit = answerRecordSizeLimit(conn, ctx.recordSizeLimit, hello.extensions, true);
+  if (limit) extensions.push(limit);
   const sh = encodeServerHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: serverRandom,

@@ -42,6 +42,7 @@ import { encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../../msgs/server
 import { equalBytes, fromUtf8, utf8 } from '../../util/bytes.ts';
 import { certificateMessage, offeredAlgorithms } from '../cert-compression.ts';
 import { certificateVerifyContent } from '../certificate-verify.ts';
+import { answerRecordSizeLimit } from '../record-size-limit.ts';
 import { certificateRequest, ExpectClientCertificate, type SentRequest } from './client-auth.ts';
 import type { ServerContext } from './context.ts';
 import {
@@ -379,6 +380,10 @@ export class ExpectClientHello implements HandshakeState {
     // draft-ietf-tls-esni §7.1: ECH offered and not accepted: the retry configurations.
     const retryConfigs = offer.ech && !offer.ech.accepted ? retryConfigsExtension(ctx) : undefined;
     if (retryConfigs) ee.push(retryConfigs);
+    // RFC 8449 §4: a client's record_size_limit answered with ours; from EncryptedExtensions
+    // on, our records fit its limit.
+    const limit = answerRecordSizeLimit(conn, ctx.recordSizeLimit, offer.hello.extensions, false);
+    if (limit) ee.push(limit);
     transcript.add(
       await conn.sendHandshake(
         HandshakeType.encrypted_extensions,

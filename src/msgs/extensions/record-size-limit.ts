@@ -12,6 +12,9 @@ import { checkEncodeLength } from '../encode-check.ts';
 /** The smallest record_size_limit an endpoint may send or accept (RFC 8449 §4). */
 export const MIN_RECORD_SIZE_LIMIT = 64;
 
+/** The largest an endpoint may send: TLS 1.3's 2^14 + 1 (RFC 8449 §4; TLS 1.2's is 2^14). */
+export const MAX_RECORD_SIZE_LIMIT = 2 ** 14 + 1;
+
 /**
  * Encodes the record_size_limit extension_data.
  *

@@ -45,6 +45,10 @@ export interface GnutlsClientOptions {
    * (gnutls-cli prints nothing about whether they were accepted).
    */
   earlyDataFile?: string;
+  /** A whole priority string, instead of the TLS 1.3-only one `group` and `suite` shape. */
+  priority?: string;
+  /** `--recordsize=N`: the record_size_limit gnutls-cli advertises (RFC 8449). */
+  recordSize?: number;
 }
 
 /** Starts gnutls-cli against 127.0.0.1:port, verifying against the test root. */
@@ -53,7 +57,7 @@ export function startGnutlsClient(options: GnutlsClientOptions): Proc {
     '--x509cafile',
     ROOT,
     '--priority',
-    gnutlsPriority(options.group, options.suite),
+    options.priority ?? gnutlsPriority(options.group, options.suite),
     '--sni-hostname',
     options.serverName ?? 'localhost',
     '--verify-hostname',
@@ -64,6 +68,7 @@ export function startGnutlsClient(options: GnutlsClientOptions): Proc {
   for (const protocol of options.alpn ?? []) args.push('--alpn', protocol);
   if (options.resume) args.push('--resume', '--waitresumption');
   if (options.earlyDataFile) args.push(`--earlydata=${options.earlyDataFile}`);
+  if (options.recordSize !== undefined) args.push(`--recordsize=${options.recordSize}`);
   args.push('127.0.0.1');
   return startProc('gnutls-cli', args);
 }

@@ -30,6 +30,8 @@ export interface NetnsCase {
   /** A client certificate to offer when asked: chain PEM file (leaf first) and PKCS#8 key. */
   clientChain?: string;
   clientKey?: string;
+  /** ClientConfig.recordSizeLimit (RFC 8449). */
+  recordSizeLimit?: number;
 }
 
 /** What happened, printed as JSON. */
@@ -44,6 +46,8 @@ export interface NetnsResult {
   resumed?: boolean;
   verification?: string;
   received?: string;
+  /** ConnectionInfo.recordSizeLimit, when it was negotiated. */
+  recordSizeLimit?: { sent: number; received: number };
   code?: string;
   error?: string;
 }
@@ -65,6 +69,7 @@ async function runCase(
     cipherSuites: suites,
     alpnProtocols: c.alpn,
     maxVersion: c.maxVersion,
+    recordSizeLimit: c.recordSizeLimit,
     sessionStore,
     clientCertificate:
       c.clientChain && c.clientKey
@@ -97,6 +102,7 @@ async function runCase(
       resumed: info.resumed,
       verification: info.verification,
       received,
+      recordSizeLimit: info.recordSizeLimit,
     };
   } finally {
     clearTimeout(timer);
