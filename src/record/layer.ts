@@ -230,8 +230,8 @@ export class RecordLayer {
   /**
    * Holds protected records received from now on to `limit` bytes of plaintext as RFC 8449 §4
    * counts them (undefined: the protocol's own bound only). With `includingLast`, the record
-   * handed out last is held to it too: a TLS 1.3 client learns the limit was negotiated from
-   * the EncryptedExtensions inside the first record it binds.
+   * handed out last is held to it too: a TLS 1.3 client learns that the limit was negotiated
+   * from the EncryptedExtensions, inside a record the limit already covered.
    */
   setReadLimit(limit: number | undefined, includingLast = false): void {
     this.readLimit = limit ?? Number.POSITIVE_INFINITY;
