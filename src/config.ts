@@ -115,6 +115,14 @@ interface CommonConfig {
    * learned and kept; `false` advertises nothing and ignores the peer's.
    */
   recordSizeLimit?: number | false;
+  /**
+   * TLS 1.3 record padding (RFC 8446 §5.4): each protected record's plaintext (content and
+   * type byte) is padded with zeros up to a multiple of this many bytes, so the network sees
+   * lengths rounded up rather than exact ones — the server's certificate flight, the ALPN it
+   * chose, the size of a request. Padding stops at the record size and the peer's
+   * record_size_limit. Costs bytes; TLS 1.2 has no padding. Default 0: none. 1 to 16384.
+   */
+  recordPadding?: number;
 }
 
 export interface ClientConfig extends CommonConfig {

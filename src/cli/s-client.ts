@@ -34,10 +34,11 @@ import {
 import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import {
-  RECORD_SIZE_LIMIT_FLAGS,
-  RECORD_SIZE_LIMIT_USAGE,
+  RECORD_SIZE_FLAGS,
+  RECORD_SIZE_USAGE,
+  recordPaddingFromFlags,
   recordSizeLimitFromFlags,
-} from './record-size-limit.ts';
+} from './record-size.ts';
 import { SessionFileStore } from './session-file.ts';
 import { echRejectedLines, summaryLines } from './summary.ts';
 import { REVOCATION_FLAGS, REVOCATION_USAGE, revocationFromFlags } from './verify-flags.ts';
@@ -68,7 +69,7 @@ const FLAGS: FlagSpec = {
   ech_config_list: 'string',
   ech_grease: 'boolean',
   ...CERT_COMP_FLAGS,
-  ...RECORD_SIZE_LIMIT_FLAGS,
+  ...RECORD_SIZE_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -107,7 +108,7 @@ export const CLIENT_USAGE = `usage: webtls s_client -connect HOST:PORT [options]
                         sent some, "ECH retry configs: B64" to retry with; exit status 1
   -ech_grease           send a GREASE ECH extension, so ECH users blend in
 ${CERT_COMP_USAGE}
-${RECORD_SIZE_LIMIT_USAGE}
+${RECORD_SIZE_USAGE}
 ${REVOCATION_USAGE}
 At stdin EOF the client sends close_notify and exits once the server closed (at most ~2 s).`;
 
@@ -179,6 +180,8 @@ function clientOptions(flags: ReturnType<typeof parseFlags>, host: string): Conn
   if (certCompression) options.certCompression = certCompression;
   const recordSizeLimit = recordSizeLimitFromFlags(flags);
   if (recordSizeLimit !== undefined) options.recordSizeLimit = recordSizeLimit;
+  const recordPadding = recordPaddingFromFlags(flags);
+  if (recordPadding !== undefined) options.recordPadding = recordPadding;
   const caFile = stringFlag(flags, 'CAfile');
   if (caFile) options.roots = [readText(caFile, 'CA file')];
   const revocation = revocationFromFlags(flags);

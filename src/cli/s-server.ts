@@ -29,10 +29,11 @@ import { chooseProvider, errorLine, keyLogTo, pipeToNode, readText, sleep } from
 import { checkFipsFlags } from './fips.ts';
 import { combinedSuites, parseGroups } from './names.ts';
 import {
-  RECORD_SIZE_LIMIT_FLAGS,
-  RECORD_SIZE_LIMIT_USAGE,
+  RECORD_SIZE_FLAGS,
+  RECORD_SIZE_USAGE,
+  recordPaddingFromFlags,
   recordSizeLimitFromFlags,
-} from './record-size-limit.ts';
+} from './record-size.ts';
 import { summaryLines } from './summary.ts';
 import {
   pathLengthFromDepth,
@@ -74,7 +75,7 @@ const FLAGS: FlagSpec = {
   max_early_data: 'string',
   ech_key: 'repeat',
   ...CERT_COMP_FLAGS,
-  ...RECORD_SIZE_LIMIT_FLAGS,
+  ...RECORD_SIZE_FLAGS,
   ...REVOCATION_FLAGS,
 };
 
@@ -112,7 +113,7 @@ export const SERVER_USAGE = `usage: webtls s_server -cert FILE -key FILE [option
                         every key's ECHConfig as retry configs. The summary shows "ECH:" and,
                         when accepted, "Outer SNI:" (the public name) beside "SNI:" (the inner)
 ${CERT_COMP_USAGE}
-${RECORD_SIZE_LIMIT_USAGE}
+${RECORD_SIZE_USAGE}
 ${REVOCATION_USAGE}
 Prints "ACCEPT HOST:PORT" on stdout and stderr once listening. Without -www, data from clients
 goes to stdout and stdin goes to every open connection. Accepted 0-RTT data is announced on stderr
@@ -250,6 +251,8 @@ async function serverConfig(flags: ParsedFlags): Promise<ServerConfig> {
   if (certCompression) config.certCompression = certCompression;
   const recordSizeLimit = recordSizeLimitFromFlags(flags);
   if (recordSizeLimit !== undefined) config.recordSizeLimit = recordSizeLimit;
+  const recordPadding = recordPaddingFromFlags(flags);
+  if (recordPadding !== undefined) config.recordPadding = recordPadding;
   return config;
 }
 

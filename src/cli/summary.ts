@@ -6,7 +6,7 @@ import type { ConnectionInfo } from '../conn/types.ts';
 import type { TlsError } from '../error.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { certificateSummary, isIpAddress } from '../verify/index.ts';
-import { recordSizeLimitLine } from './record-size-limit.ts';
+import { recordSizeLimitLine } from './record-size.ts';
 
 /** What the summary cannot read from ConnectionInfo. */
 export interface SummaryContext {

@@ -76,6 +76,7 @@ export class ClientConnection extends ConnectionCore {
     const provider = config.provider ?? defaultProvider();
     super(provider, config.limits, config.keyLog, config.onEvent);
     const negotiable = resolveNegotiable(config, provider);
+    this.records.padRecords(negotiable.recordPadding);
     this.info.fips = negotiable.fips;
     const ech = config.ech?.configList ? chooseEchConfig(config.ech.configList) : undefined;
     if (ech) {

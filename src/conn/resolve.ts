@@ -24,6 +24,8 @@ export interface Negotiable {
   requireEms: boolean;
   /** The record_size_limit to advertise (RFC 8449); undefined: none. */
   recordSizeLimit: number | undefined;
+  /** TLS 1.3 record padding block (RFC 8446 §5.4); 0: none. */
+  recordPadding: number;
   /**
    * FIPS mode: the provider is FIPS-capable and everything the config names or leaves in
    * effect is approved (fips-config.ts); a config that names anything else was refused.
@@ -88,8 +90,18 @@ export function resolveNegotiable(
     maxVersion,
     requireEms: config_.requireExtendedMasterSecret ?? true,
     recordSizeLimit: recordSizeLimit(config_.recordSizeLimit),
+    recordPadding: recordPadding(config_.recordPadding),
     fips,
   };
+}
+
+/** A padding block that fits a record: 0 (none) to 2^14. */
+function recordPadding(value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** 14) {
+    throw config('tls: recordPadding must be an integer from 0 to 16384');
+  }
+  return value;
 }
 
 /** RFC 8449 §4: at least 64, at most TLS 1.3's 2^14 + 1 ("MUST NOT send a value higher"). */

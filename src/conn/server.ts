@@ -27,6 +27,7 @@ export class ServerConnection extends ConnectionCore {
       });
     }
     const negotiable = resolveNegotiable(config, provider);
+    this.records.padRecords(negotiable.recordPadding);
     this.info.fips = negotiable.fips;
     const ctx: ServerContext = {
       conn: this,

@@ -25,6 +25,8 @@ interface QueuedRecord {
   type: number;
   content: Uint8Array;
   sealer: RecordProtect | undefined;
+  /** Its size once sealed, fixed when queued (padding may depend on limits set later). */
+  length: number;
 }
 
 /** A record being opened, with the plaintext size RFC 8449 counts (-1: not protected). */
@@ -71,6 +73,8 @@ export class RecordLayer {
   private readLimit = Number.POSITIVE_INFINITY;
   /** The RFC 8449 plaintext size of the protected record handed out last. */
   private lastInner = 0;
+  /** TLS 1.3 record padding block for new write keys (0: none). */
+  private padBlock = 0;
 
   get hasReadKey(): boolean {
     return this.opener !== undefined;
@@ -247,6 +251,8 @@ export class RecordLayer {
       throw new RangeError(`tls: record fragment limit ${bytes}`);
     }
     this.writeFragment = bytes;
+    // Padding counts toward the limit too (RFC 8449 §4: the whole TLSInnerPlaintext).
+    if (this.sealer instanceof RecordSealer) this.sealer.limitInner(bytes + 1);
   }
 
   /** Content bytes per record under the current write key. */
@@ -271,14 +277,24 @@ export class RecordLayer {
 
   // ---- outbound ----
 
-  /** Installs a write key, for every record queued or written from now on. */
+  /** Installs a TLS 1.3 write key, for every record queued or written from now on. */
   setWriteKey(aead: AeadKey, iv: Uint8Array, algorithm?: AeadAlgorithm): void {
-    this.setWriteProtection(new RecordSealer(aead, iv, algorithm));
+    const sealer = new RecordSealer(aead, iv, algorithm, this.padBlock);
+    sealer.limitInner(this.writeFragment + 1);
+    this.setWriteProtection(sealer);
   }
 
   /** Installs a write key of either version (undefined: send in the clear from here on). */
   setWriteProtection(sealer: RecordProtect | undefined): void {
     this.sealer = sealer;
+  }
+
+  /**
+   * TLS 1.3 records sealed under keys installed from now on are padded to a multiple of
+   * `block` bytes of TLSInnerPlaintext (RFC 8446 §5.4; 0: no padding).
+   */
+  padRecords(block: number): void {
+    this.padBlock = block;
   }
 
   /**
@@ -300,9 +316,10 @@ export class RecordLayer {
       const joined = new Uint8Array(last.content.length + data.length);
       joined.set(last.content);
       joined.set(data, last.content.length);
-      this.queuedBytes += recordLength(last.sealer, joined.length);
-      this.queuedBytes -= recordLength(last.sealer, last.content.length);
+      this.queuedBytes -= last.length;
       last.content = joined;
+      last.length = recordLength(last.sealer, joined.length);
+      this.queuedBytes += last.length;
       return;
     }
     const copy = data.slice();
@@ -320,8 +337,9 @@ export class RecordLayer {
   }
 
   private push(type: number, content: Uint8Array, sealer: RecordProtect | undefined): void {
-    this.queued.push({ type, content, sealer });
-    this.queuedBytes += recordLength(sealer, content.length);
+    const length = recordLength(sealer, content.length);
+    this.queued.push({ type, content, sealer, length });
+    this.queuedBytes += length;
   }
 
   /** Bytes the queued records take once sealed. */
@@ -361,11 +379,10 @@ export class RecordLayer {
     const seals: Promise<void>[] = [];
     let at = 0;
     for (const r of records) {
-      const length = recordLength(r.sealer, r.content.length);
-      const dest = out.subarray(at, at + length);
+      const dest = out.subarray(at, at + r.length);
       if (r.sealer) seals.push(r.sealer.sealInto(r.type, r.content, dest));
       else writePlain(r.type, r.content, dest);
-      at += length;
+      at += r.length;
     }
     await Promise.all(seals);
     return at;

@@ -37,8 +37,8 @@ export interface RecordProtect {
   /** The size of the whole record that `contentLength` bytes of content seal into. */
   sealedLength(contentLength: number): number;
   /**
-   * Seals one record of `type` into `out`, which is exactly `sealedLength(content.length)`
-   * bytes; the sequence number is taken synchronously, in call order.
+   * Seals one record of `type` into `out`, which is `sealedLength(content.length)` bytes as it
+   * was when the record was queued; the sequence number is taken synchronously, in call order.
    */
   sealInto(type: number, content: Uint8Array, out: Uint8Array): Promise<void>;
 }
@@ -90,11 +90,18 @@ const MAX_SEQ = (1n << 64n) - 1n;
  */
 export class RecordSealer implements RecordProtect {
   private seq = 0n;
+  /** Largest TLSInnerPlaintext to pad up to: 2^14 + 1, or the peer's record_size_limit. */
+  private maxInner = MAX_PLAINTEXT + 1;
 
+  /**
+   * @param padBlock RFC 8446 §5.4 padding: each record's TLSInnerPlaintext is padded with zeros
+   *   to a multiple of this many bytes (within the record size); 0 or 1 pads nothing.
+   */
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
     readonly algorithm?: AeadAlgorithm,
+    private readonly padBlock = 0,
   ) {}
 
   /** How many records this key has sealed (for usage limits). */
@@ -102,18 +109,29 @@ export class RecordSealer implements RecordProtect {
     return this.seq;
   }
 
+  /** Padding stops at `bytes` of TLSInnerPlaintext (RFC 8449: the peer's limit). */
+  limitInner(bytes: number): void {
+    this.maxInner = bytes;
+  }
+
   sealedLength(contentLength: number): number {
-    return RECORD_HEADER + contentLength + 1 + TAG;
+    const inner = contentLength + 1;
+    const padded =
+      this.padBlock > 1
+        ? Math.max(inner, Math.min(Math.ceil(inner / this.padBlock) * this.padBlock, this.maxInner))
+        : inner;
+    return RECORD_HEADER + padded + TAG;
   }
 
   /**
-   * RFC 8446 §5.2: TLSInnerPlaintext = content || ContentType (no padding), written into `out`
-   * after the record header and encrypted there (in place when the AEAD can).
+   * RFC 8446 §5.2, §5.4: TLSInnerPlaintext = content || ContentType || zeros, filling `out`
+   * after the record header and the tag, and encrypted there (in place when the AEAD can).
    */
   sealInto(type: number, content: Uint8Array, out: Uint8Array): Promise<void> {
     if (content.length > MAX_PLAINTEXT) throw new RangeError('tls: record content over 2^14');
-    if (out.length !== this.sealedLength(content.length)) {
-      throw new RangeError('tls: sealInto needs exactly sealedLength bytes');
+    const inner = out.length - RECORD_HEADER - TAG;
+    if (inner < content.length + 1 || inner > MAX_PLAINTEXT + 1) {
+      throw new RangeError('tls: sealInto needs room for the content, at most 2^14 + 1 inner');
     }
     if (this.seq === MAX_SEQ) throw new TlsError('INTERNAL_ERROR', 'tls: sequence number wrap');
     const seq = this.seq++;
@@ -122,9 +140,11 @@ export class RecordSealer implements RecordProtect {
     const body = out.subarray(RECORD_HEADER);
     body.set(content);
     body[content.length] = type;
+    // The caller's buffer may hold old bytes: padding must be zeros (§5.4).
+    if (inner > content.length + 1) body.fill(0, content.length + 1, inner);
     const nonce = nonceFor(this.iv, seq);
     if (this.aead.sealInPlace) return this.aead.sealInPlace(nonce, header, body);
-    return this.aead.seal(nonce, header, body.subarray(0, content.length + 1)).then((ct) => {
+    return this.aead.seal(nonce, header, body.subarray(0, inner)).then((ct) => {
       body.set(ct);
     });
   }

@@ -12,10 +12,11 @@ import {
 } from '../../src/cli/args.ts';
 import { parseCipherSuites, parseGroups } from '../../src/cli/names.ts';
 import {
-  RECORD_SIZE_LIMIT_FLAGS,
+  RECORD_SIZE_FLAGS,
+  recordPaddingFromFlags,
   recordSizeLimitFromFlags,
   recordSizeLimitLine,
-} from '../../src/cli/record-size-limit.ts';
+} from '../../src/cli/record-size.ts';
 import { CipherSuite, NamedGroup } from '../../src/msgs/enums.ts';
 
 describe('parseHostPort', () => {
@@ -75,9 +76,9 @@ describe('parseByteCount (-max_early_data)', () => {
   });
 });
 
-describe('-record_size_limit', () => {
+describe('-record_size_limit and -record_padding', () => {
   const parse = (...argv: string[]) =>
-    recordSizeLimitFromFlags(parseFlags(argv, RECORD_SIZE_LIMIT_FLAGS));
+    recordSizeLimitFromFlags(parseFlags(argv, RECORD_SIZE_FLAGS));
 
   it('gives a number, false for off, undefined without the flag', () => {
     expect(parse('-record_size_limit', '600')).toBe(600);
@@ -89,6 +90,14 @@ describe('-record_size_limit', () => {
     for (const bad of ['', '-1', '1e3', '0x40', 'none', '123456']) {
       expect(() => parse('-record_size_limit', bad)).toThrow(UsageError);
     }
+  });
+
+  it('-record_padding gives a number of bytes', () => {
+    const padding = (...argv: string[]) =>
+      recordPaddingFromFlags(parseFlags(argv, RECORD_SIZE_FLAGS));
+    expect(padding('-record_padding', '512')).toBe(512);
+    expect(padding()).toBeUndefined();
+    expect(() => padding('-record_padding', 'big')).toThrow(UsageError);
   });
 
   it('summarises the negotiated limits, or none', () => {

@@ -23,6 +23,11 @@ export interface OpensslServerOptions {
   extra?: string[];
   /** The openssl executable (default `openssl` on PATH; OpenSSL 4: peers/openssl4.ts). */
   binary?: string;
+  /**
+   * Run under `stdbuf -oL`: s_server writes through stdio, fully buffered into a pipe, so
+   * `-trace` and `-msg` lines otherwise arrive only when it exits.
+   */
+  lineBuffered?: boolean;
 }
 
 /** A running `openssl s_server` on 127.0.0.1 and the port it reported. */
@@ -50,7 +55,10 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   if (options.maxEarlyData !== undefined)
     args.push('-max_early_data', String(options.maxEarlyData));
   if (options.extra) args.push(...options.extra);
-  const proc = startProc(options.binary ?? 'openssl', args);
+  const binary = options.binary ?? 'openssl';
+  const proc = options.lineBuffered
+    ? startProc('stdbuf', ['-oL', binary, ...args])
+    : startProc(binary, args);
   const match = await proc.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/, { stream: 'stdout' });
   return { proc, port: Number(match[1]) };
 }
