@@ -13,7 +13,8 @@ export const RECORD_SIZE_FLAGS: FlagSpec = {
 };
 
 /** The flags' lines in a command's usage text. */
-export const RECORD_SIZE_USAGE = `  -record_size_limit N  RFC 8449: the largest record to accept, 64 to 16385 (default 16385,
+export const RECORD_SIZE_USAGE = `\
+  -record_size_limit N  RFC 8449: the largest record to accept, 64 to 16385 (default 16385,
                         advertised); "off" advertises none. The summary shows "Record size
                         limit: sent N, received M" when the peer negotiated it, else "none"
   -record_padding N     TLS 1.3: pad each record's plaintext to a multiple of N bytes`;

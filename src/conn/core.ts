@@ -527,7 +527,8 @@ export abstract class ConnectionCore implements Connection {
   limitRecords(peerLimit: number, ownLimit: number, includingLast = false): void {
     const max = this.tls12 ? MAX_PLAINTEXT : MAX_PLAINTEXT + 1;
     const peer = Math.min(peerLimit, max);
-    // TLS 1.3 counts TLSInnerPlaintext: the content and its one-byte type (we add no padding).
+    // TLS 1.3 counts TLSInnerPlaintext: the content, its one-byte type and any padding (the
+    // sealer pads up to the limit, never past it).
     this.records.setWriteFragmentLimit(this.tls12 ? peer : peer - 1);
     this.ownRecordLimit = Math.min(ownLimit, max);
     this.info.recordSizeLimit = { sent: peer, received: this.ownRecordLimit };
